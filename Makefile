@@ -1,0 +1,49 @@
+# The one entry point per user task. `make help` lists them.
+# Every target sets up what it needs: the virtual environment on first use, sample data
+# before a build or a grading run.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-stamp
+SEED   ?= 0
+SCALE  ?= sample
+PORT   ?= 8000
+SIIM_DATA_DIR ?= data/siim-sample
+LITS_DATA_DIR ?= data/lits-sample
+export SIIM_DATA_DIR LITS_DATA_DIR
+
+SPHINX_OPTS := -W --keep-going -n -c . -d _build/doctrees
+DATA_STAMPS := $(SIIM_DATA_DIR)/.complete $(LITS_DATA_DIR)/.complete
+
+.DEFAULT_GOAL := help
+.PHONY: help html live test bench data clean
+
+help: ## List the targets
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[dev]'
+	@touch $@
+
+data: $(STAMP) ## Generate the sample datasets (idempotent; SEED=, SCALE=)
+	$(PY) -m imaging_course.datasets generate siim --scale $(SCALE) --seed $(SEED) --out $(SIIM_DATA_DIR)
+	$(PY) -m imaging_course.datasets generate lits --scale $(SCALE) --seed $(SEED) --out $(LITS_DATA_DIR)
+
+html: $(STAMP) data ## Build the site strictly into _build/html (open _build/html/index.html)
+	$(VENV)/bin/sphinx-build $(SPHINX_OPTS) docs _build/html
+
+live: $(STAMP) data ## Serve the site on http://127.0.0.1:$(PORT) and reload pages on every save
+	$(VENV)/bin/sphinx-autobuild $(SPHINX_OPTS) --host 127.0.0.1 --port $(PORT) \
+		--watch src/imaging_course --ignore '*.ipynb_checkpoints*' docs _build/html
+
+test: $(STAMP) ## Run every test (needs Debian's chromium for the browser tests)
+	$(PY) -m pytest
+
+bench: $(STAMP) ## Print the speed and memory figures
+	$(PY) -m imaging_course.bench
+
+clean: ## Remove builds, caches and generated data (keeps the virtual environment)
+	rm -rf _build data .pytest_cache

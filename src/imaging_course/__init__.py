@@ -1,0 +1,1 @@
+"""The Medical Imaging course: site extensions, sample datasets and the EDA grader."""

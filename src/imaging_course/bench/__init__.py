@@ -1,0 +1,1 @@
+"""Benchmarks behind `make bench`: each module times one thing and prints figures."""

@@ -1,0 +1,1 @@
+"""Sphinx extensions of the course site: quizzes, reading time, reference tables."""
