@@ -28,10 +28,9 @@ myst_enable_extensions = ["colon_fence", "deflist", "dollarmath", "substitution"
 myst_heading_anchors = 3
 
 # -- Executed pages (MyST-NB + jupyter-cache) ----------------------------------
-# "cache": a build with no code change executes nothing; the cache lives outside
-# docs/ so that sphinx-autobuild never sees it change (MyST-NB#331).
+# "cache": a build with no code change executes nothing. The cache sits beside the output
+# (_build/.jupyter_cache), outside docs/, so sphinx-autobuild never sees it change (MyST-NB#331).
 nb_execution_mode = "cache"
-nb_execution_cache_path = "_build/.jupyter_cache"
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 300

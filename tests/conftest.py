@@ -1,16 +1,21 @@
 """Fixtures shared by the project's tests.
 
 Tiny Sphinx projects live under ``tests/roots/test-<name>/`` and are built for real with
-``sphinx.testing`` (``@pytest.mark.sphinx("html", testroot="<name>")``).
+``sphinx.testing`` (``@pytest.mark.sphinx("html", testroot="<name>")``). The whole site is
+built once per session, into a temporary folder, by :func:`built_site`.
 """
 
+import subprocess
+import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
-pytest_plugins = ["sphinx.testing.fixtures"]
+from imaging_course.datasets.paths import lits_root, siim_root
+from imaging_course.site_build import REPO_ROOT, build_site
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+pytest_plugins = ["sphinx.testing.fixtures"]
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +28,45 @@ def rootdir() -> Path:
 def repo_root() -> Path:
     """The checkout's top folder (holds ``conf.py``, ``docs/``, ``Makefile``)."""
     return REPO_ROOT
+
+
+@pytest.fixture(scope="session")
+def sample_data() -> tuple[Path, Path]:
+    """The SIIM and LiTS sample folders, generated as `make data` does when they are missing."""
+    for dataset, root in (("siim", siim_root()), ("lits", lits_root())):
+        if not (root / ".complete").is_file():
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "imaging_course.datasets",
+                    "generate",
+                    dataset,
+                    "--scale",
+                    "sample",
+                    "--seed",
+                    "0",
+                    "--out",
+                    str(root),
+                    "--quiet",
+                ],
+                check=True,
+            )
+    return siim_root(), lits_root()
+
+
+@dataclass(frozen=True)
+class BuiltSite:
+    """A strict build of the whole site: where it went and what Sphinx printed."""
+
+    html: Path
+    returncode: int
+    output: str
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory, sample_data) -> BuiltSite:
+    """The whole site built once per session with the options of `make html`."""
+    outdir = tmp_path_factory.mktemp("site") / "html"
+    result = build_site(outdir)
+    return BuiltSite(outdir, result.returncode, result.stdout + result.stderr)
