@@ -1,0 +1,241 @@
+"""Exercise: exploratory data analysis of SIIM-ACR Pneumothorax (DICOM chest X-rays).
+
+Fill in every function below; each docstring says what to compute, in which units and how the
+edge cases count, and its Hints section points at the documentation you need. Run
+``make grade`` to have your work checked (``make grade SOLUTIONS=DIR`` for a copy elsewhere).
+
+``root`` is the dataset folder: ``imaging_course.datasets.paths.siim_root()`` gives the sample
+data (or your real download, with ``SIIM_DATA_DIR`` set). You may use the course's readers in
+``imaging_course.datasets.siim.layout`` (``find_siim_images``, ``read_siim_labels``,
+``siim_image_id``), but not its ``rle`` module: decoding the masks is part of the exercise.
+
+Two quirks of the real data you will meet:
+
+- ``PatientAge`` is a bare integer string (``'38'``), not the DICOM form (``'038Y'``); pydicom
+  warns ``Invalid value for VR AS`` whenever it validates one, so possibly once per file. Silence
+  that one warning around your reads (``warnings.catch_warnings``) rather than printing it
+  thousands of times, and parse both forms.
+- A few files are damaged. A scan must list them with a reason and go on, never crash.
+"""
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+
+def scan_dicom_headers(root: Path | str) -> dict:
+    """One row per readable DICOM file of both splits, and the files that could not be read.
+
+    Reads headers only (``stop_before_pixels=True``), so a scan of the whole dataset takes
+    seconds, not the minutes a pixel decode would.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder (``dicom-images-train/`` and ``dicom-images-test/``, or the stage-2
+        ``stage_2_images/``).
+
+    Returns
+    -------
+    dict
+        ``"table"``: pandas.DataFrame with columns ``image_id`` (SOPInstanceUID, the file
+        stem), ``split`` (``"train"``/``"test"``), ``patient_id``, ``age`` (float, years; NaN
+        when missing or unparseable; both ``'38'`` and ``'038Y'`` give 38.0), ``sex``
+        (``"M"``/``"F"``, ``""`` if missing), ``view`` (``"PA"``/``"AP"``, ``""`` if missing),
+        ``rows``, ``columns`` (int, pixels), ``pixel_spacing_mm`` (float, first value of
+        PixelSpacing; NaN if missing).
+        ``"unreadable"``: list of ``{"path": path relative to root (POSIX), "reason": str}``
+        sorted by path: files that are not DICOM, and files cut short (even when their header
+        reads, their pixel data ends early).
+
+    Hints
+    -----
+    - ``pydicom.dcmread(path, stop_before_pixels=True)``:
+      https://pydicom.github.io/pydicom/stable/reference/generated/pydicom.filereader.dcmread.html
+    - ``pydicom.errors.InvalidDicomError`` is raised for a file without the ``DICM`` prefix.
+    - ``warnings.catch_warnings()`` around the reads for pydicom's ``Invalid value for VR AS``.
+    """
+    raise NotImplementedError("scan_dicom_headers: write it, then run `make grade`")
+
+
+def demographics(table: pd.DataFrame) -> dict:
+    """Counts by sex and view, age statistics over plausible ages, and the impossible ages.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        The ``"table"`` of :func:`scan_dicom_headers`.
+
+    Returns
+    -------
+    dict
+        ``"sex_counts"``: ``{"M": n, "F": n}``; ``"view_counts"``: ``{"PA": n, "AP": n}``
+        (rows with an empty value are not counted); ``"age_mean"``, ``"age_median"``,
+        ``"age_min"``, ``"age_max"`` (float, years, over ages within 0..120 inclusive; NaN ages
+        left out); ``"impossible_ages"``: sorted image ids whose age is > 120 or < 0.
+
+    Hints
+    -----
+    - ``pandas.Series.value_counts`` and ``Series.between``:
+      https://pandas.pydata.org/docs/reference/api/pandas.Series.between.html
+    """
+    raise NotImplementedError("demographics: write it, then run `make grade`")
+
+
+def decode_rle(rle: str, width: int = 1024, height: int = 1024) -> np.ndarray:
+    """Decode one ``EncodedPixels`` value of ``train-rle.csv`` into a mask.
+
+    The competition's encoding: pairs of (gap, run length) where the first number is the
+    absolute 0-based start and every later gap counts from the end of the previous run;
+    pixels are numbered column by column (column-major).
+
+    Parameters
+    ----------
+    rle : str
+        Space-separated integers; ``"-1"`` (or ``" -1"``) means no mask.
+    width, height : int
+        Image size in pixels (Columns, Rows).
+
+    Returns
+    -------
+    numpy.ndarray
+        Shape ``(height, width)``, dtype uint8, 255 inside the mask and 0 outside.
+
+    Hints
+    -----
+    - Fill a flat array of ``width * height`` pixels, then ``reshape(width, height).T``.
+    - ``numpy.cumsum`` turns relative starts into absolute ones.
+    """
+    raise NotImplementedError("decode_rle: write it, then run `make grade`")
+
+
+def label_statistics(root: Path | str) -> dict:
+    """What ``train-rle.csv`` says, counted per image, and how it matches the train files.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    dict
+        ``"images_labelled"``: unique ImageIds in the CSV (not rows: an image with several
+        masks has several rows); ``"positive_images"``: ImageIds with at least one row other
+        than ``-1``; ``"positive_fraction"``: positive / labelled (float);
+        ``"images_with_several_masks"``: ImageIds with two or more mask rows;
+        ``"files_without_row"``: sorted image ids of train files (readable or not) with no
+        CSV row; ``"rows_without_file"``: sorted ImageIds of the CSV with no train file.
+
+    Hints
+    -----
+    - ``imaging_course.datasets.siim.layout.read_siim_labels`` reads the CSV with the column
+      names stripped of the leading space.
+    - ``DataFrame.groupby("ImageId").size()``, ``Series.nunique()``.
+    """
+    raise NotImplementedError("label_statistics: write it, then run `make grade`")
+
+
+def mask_statistics(root: Path | str) -> pd.DataFrame:
+    """Size and position of the pneumothorax on every positive, readable train image.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per positive train image with a readable file, sorted by image id. Columns:
+        ``image_id``, ``view``, ``area_px`` (int, pixels in the union of the image's masks:
+        overlapping masks count once), ``area_cm2`` (float, ``area_px * spacing_mm**2 / 100``
+        with the first PixelSpacing value; NaN without spacing), ``upper_half_share`` (float,
+        share of the mask's pixels in rows ``< height / 2``).
+
+    Hints
+    -----
+    - Decode each row with your :func:`decode_rle` using the file's Columns and Rows, and
+      combine an image's masks with ``numpy.maximum`` or ``|``.
+    - Area of one pixel in cm2: ``(spacing_mm / 10) ** 2``.
+    """
+    raise NotImplementedError("mask_statistics: write it, then run `make grade`")
+
+
+def intensity_statistics(root: Path | str) -> pd.DataFrame:
+    """Mean and spread of pixel values by view, over every readable image of both splits.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per view, ``"AP"`` then ``"PA"``: ``view``, ``n_images`` (int),
+        ``mean`` and ``std`` (float, population standard deviation, of all pixel values of
+        that view's images pooled; NaN when the view has no image). Images without a view are
+        left out.
+
+    Hints
+    -----
+    - ``dataset.pixel_array`` decodes the JPEG pixel data (a plugin such as pylibjpeg must be
+      installed): https://pydicom.github.io/pydicom/stable/guides/user/pixel_data.html
+    - Pool with running sums: ``n``, ``sum(x)``, ``sum(x**2)``, accumulated as int64 or
+      float64 (a uint8 image squared overflows in its own dtype).
+    """
+    raise NotImplementedError("intensity_statistics: write it, then run `make grade`")
+
+
+def duplicate_images(root: Path | str) -> list[list[str]]:
+    """Groups of images (both splits) whose pixel data are identical.
+
+    Compares the stored Pixel Data bytes (compressed as they are), which is 30 times faster
+    than decoding every image: equal bytes decode to equal pixels, and re-encoding with lossy
+    JPEG changes the pixels, so equal images of this dataset have equal bytes.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    list of list of str
+        Each group is a sorted list of two or more image ids; the groups are sorted by their
+        first id. Unreadable files are left out.
+
+    Hints
+    -----
+    - Hash the bytes with ``hashlib.sha256(dataset.PixelData)`` (or, slower, the decoded
+      ``pixel_array.tobytes()``) and group ids by digest: ``collections.defaultdict(list)``.
+    """
+    raise NotImplementedError("duplicate_images: write it, then run `make grade`")
+
+
+def data_quality_report(root: Path | str) -> dict:
+    """Every problem of the dataset that an analysis must know about, in one dict.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    dict
+        ``"unreadable"``: sorted relative paths of the unreadable files (as in
+        :func:`scan_dicom_headers`); ``"missing_tags"``: list of ``{"image_id", "tag"}`` for
+        every readable file lacking (absent or empty) one of PatientAge, PatientSex,
+        ViewPosition, PixelSpacing, sorted by image id then tag; ``"duplicates"``: as
+        :func:`duplicate_images`; ``"impossible_ages"``: as :func:`demographics`;
+        ``"files_without_row"`` and ``"rows_without_file"``: as :func:`label_statistics`.
+
+    Hints
+    -----
+    - Reuse your other functions; ``tag in dataset`` and ``dataset.get(keyword)`` tell absent
+      from empty.
+    """
+    raise NotImplementedError("data_quality_report: write it, then run `make grade`")

@@ -1,0 +1,149 @@
+"""What every dataset generator shares: scales, the output folder's life cycle, progress.
+
+A generator calls :func:`begin_generation` first. It refuses a folder it must not touch (one
+holding other files, or another dataset, scale or seed) and one on a disk too small, returns
+``False`` when the folder is already complete (a rerun does nothing), and otherwise marks the
+folder as ours with an in-progress stamp. The generator then writes each missing file
+atomically (see :mod:`imaging_course.datasets.atomic`), so a rerun after an interruption
+completes the folder, and ends with :func:`finish_generation`, which writes the ``.complete``
+stamp last.
+"""
+
+import json
+import shutil
+import sys
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import TypeVar
+
+from tqdm import tqdm
+
+from imaging_course.datasets.atomic import write_text_atomic
+
+SCALES = ("tiny", "sample", "full")
+"""``tiny`` for tests (seconds), ``sample`` for the site and grader, ``full`` the real counts."""
+
+STAMP_NAME = ".complete"
+"""Written last: its presence means every file of the dataset is there."""
+
+IN_PROGRESS_NAME = ".generating"
+"""Written first: marks a folder being filled by us, so a rerun may complete it."""
+
+MANIFEST_NAME = "MANIFEST.json"
+"""The list of planted dirt, for the project's own tests (left out of held-out copies)."""
+
+DISK_MARGIN = 1.1
+"""Free disk asked for, as a multiple of the estimated dataset size."""
+
+T = TypeVar("T")
+
+
+class GenerationError(Exception):
+    """A generation that must not start; the message is one line naming the problem."""
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a folder holds: dataset name, scale, seed and the generator's version."""
+
+    dataset: str
+    scale: str
+    seed: int
+    version: str
+
+    def to_json(self) -> str:
+        """The stamp as the JSON text of the ``.complete`` and ``.generating`` files."""
+        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+
+
+def check_scale(scale: str) -> None:
+    """Raise :class:`GenerationError` unless ``scale`` is one of :data:`SCALES`."""
+    if scale not in SCALES:
+        raise GenerationError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
+
+
+def read_stamp(path: Path) -> Stamp | None:
+    """The stamp in ``path``, or ``None`` when the file is missing or not a stamp of ours."""
+    try:
+        fields = json.loads(path.read_text(encoding="utf-8"))
+        return Stamp(**fields)
+    except (FileNotFoundError, json.JSONDecodeError, TypeError):
+        return None
+
+
+def _check_folder(out: Path, stamp: Stamp) -> None:
+    """Refuse a folder holding something other than this very generation."""
+    if not out.exists():
+        return
+    if not out.is_dir():
+        raise GenerationError(f"{out} exists and is not a folder")
+    found = read_stamp(out / IN_PROGRESS_NAME) or read_stamp(out / STAMP_NAME)
+    if found is None:
+        if any(out.iterdir()):
+            raise GenerationError(
+                f"{out} is not empty and holds no dataset of ours: choose an empty or new --out"
+            )
+        return
+    if found != stamp:
+        raise GenerationError(
+            f"{out} holds {found.dataset} scale {found.scale} seed {found.seed} "
+            f"(generator {found.version}), not {stamp.dataset} scale {stamp.scale} "
+            f"seed {stamp.seed} (generator {stamp.version}): delete it or choose another --out"
+        )
+
+
+def _check_free_disk(out: Path, needed_bytes: int) -> None:
+    existing = out
+    while not existing.exists():
+        existing = existing.parent
+    free = shutil.disk_usage(existing).free
+    if free < needed_bytes * DISK_MARGIN:
+        raise GenerationError(
+            f"too little disk for {out}: about {needed_bytes / 1e9:.2f} GB needed, "
+            f"{free / 1e9:.2f} GB free"
+        )
+
+
+def is_complete(out: Path, stamp: Stamp) -> bool:
+    """Whether ``out`` already holds the whole dataset ``stamp`` describes."""
+    return read_stamp(out / STAMP_NAME) == stamp
+
+
+def begin_generation(out: Path, stamp: Stamp, needed_bytes: int) -> bool:
+    """Check ``out`` and mark it as ours; ``False`` when it is already complete.
+
+    Raises :class:`GenerationError` for a bad scale, a folder that is not ours or holds
+    another generation, or less free disk than ``needed_bytes`` (the estimated size of the
+    whole dataset) plus a margin.
+    """
+    check_scale(stamp.scale)
+    if is_complete(out, stamp):
+        return False
+    _check_folder(out, stamp)
+    _check_free_disk(out, needed_bytes)
+    out.mkdir(parents=True, exist_ok=True)
+    write_text_atomic(out / IN_PROGRESS_NAME, stamp.to_json())
+    return True
+
+
+def finish_generation(out: Path, stamp: Stamp) -> None:
+    """Write the ``.complete`` stamp (last of all files), then drop the in-progress mark."""
+    write_text_atomic(out / STAMP_NAME, stamp.to_json())
+    (out / IN_PROGRESS_NAME).unlink(missing_ok=True)
+
+
+def write_manifest(out: Path, stamp: Stamp, planted: list[dict[str, str]]) -> None:
+    """Write ``MANIFEST.json``: each planted problem (``path`` relative to ``out``, ``kind``,
+    ``detail``) and the count of each kind."""
+    counts: dict[str, int] = {}
+    for entry in planted:
+        counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
+    manifest = {**asdict(stamp), "planted": planted, "counts": dict(sorted(counts.items()))}
+    write_text_atomic(out / MANIFEST_NAME, json.dumps(manifest, indent=2) + "\n")
+
+
+def with_progress(items: Iterable[T], total: int, label: str, enabled: bool) -> Iterator[T]:
+    """``items`` with a tqdm bar on stderr, shown only when ``enabled`` and stderr is a TTY."""
+    show = enabled and sys.stderr.isatty()
+    yield from tqdm(items, total=total, desc=label, unit="file", disable=not show, file=sys.stderr)

@@ -1,0 +1,10 @@
+"""LiTS (Liver Tumor Segmentation) stand-in: NIfTI CT volumes with liver and tumour labels.
+
+- :mod:`.layout` knows the Kaggle folder layout and pairs volumes with segmentations; it reads
+  the real download as well as the stand-in.
+- :mod:`.cases` draws each case's parameters (shape, spacing, orientation, HU range, lesions)
+  from the seed, following the real per-case tables.
+- :mod:`.phantom` paints a synthetic abdominal CT and its labels, a slab of slices at a time.
+- :mod:`.nifti_stream` writes an uncompressed NIfTI-1 file slab by slab, atomically.
+- :mod:`.generate` puts them together: :func:`~.generate.generate_lits`.
+"""

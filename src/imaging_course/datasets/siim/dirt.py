@@ -1,0 +1,62 @@
+"""The problems planted on purpose in the SIIM stand-in, as the real data has such files.
+
+Each kind is listed, with its file and a detail, in ``MANIFEST.json`` and on the dataset card;
+the EDA exercise teaches to find them by reading, not by trusting the folder.
+"""
+
+import io
+
+import numpy as np
+from PIL import Image
+
+TRUNCATED = "truncated"
+"""A DICOM file cut short: the header reads, the pixel data does not."""
+
+NOT_DICOM = "not_dicom"
+"""A ``.dcm`` file holding a PNG picture: no preamble, no ``DICM``."""
+
+MISSING_AGE = "missing_PatientAge"
+MISSING_VIEW = "missing_ViewPosition"
+"""A file without the tag the EDA tabulates (its SeriesDescription still names the view)."""
+
+DUPLICATE = "duplicate"
+"""The same pixels and patient as another file, under new study, series and SOP UIDs."""
+
+AGE_OUTLIER = "age_outlier"
+"""A PatientAge no human has (148, 413), as in the real files."""
+
+NO_LABEL_ROW = "no_label_row"
+"""A training file with no row in the label CSV (37 such files in the real data)."""
+
+MISSING_TAG_KEYWORD = {MISSING_AGE: "PatientAge", MISSING_VIEW: "ViewPosition"}
+"""The keyword each missing-tag kind leaves out."""
+
+TRUNCATED_FRACTION = 0.6
+"""The share of a truncated file's bytes that remain."""
+
+
+def truncated(data: bytes) -> bytes:
+    """The first :data:`TRUNCATED_FRACTION` of a file's bytes."""
+    return data[: int(len(data) * TRUNCATED_FRACTION)]
+
+
+def png_posing_as_dicom(pixels: np.ndarray) -> bytes:
+    """A half-size PNG of ``pixels``: what an export gone wrong leaves under a ``.dcm`` name."""
+    image = Image.fromarray(pixels).reduce(2)
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def planted_entry(path: str, kind: str, detail: str) -> dict[str, str]:
+    """One ``MANIFEST.json`` entry: ``path`` relative to the dataset folder."""
+    return {"path": path, "kind": kind, "detail": detail}
+
+
+DETAILS = {
+    TRUNCATED: f"cut to its first {TRUNCATED_FRACTION:.0%} of bytes: the pixel data is incomplete",
+    NOT_DICOM: "a PNG picture under a .dcm name: no DICM prefix",
+    MISSING_AGE: "no PatientAge (0010,1010) element",
+    MISSING_VIEW: "no ViewPosition (0018,5101) element; SeriesDescription still names the view",
+}
+"""The manifest's detail for each kind planted in one file."""

@@ -1,0 +1,165 @@
+"""Write a SIIM-ACR Pneumothorax stand-in: DICOM files, ``train-rle.csv``, manifest, stamp.
+
+Files stream one at a time (memory stays flat at any scale), each written atomically and
+skipped when already present, so a rerun after an interruption completes the folder. Every
+byte follows from the seed and the scale: the plan (:mod:`.plan`) fixes who is in the
+dataset, each picture has its own seed, and nothing reads the clock.
+"""
+
+import io
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+from pydicom.encaps import encapsulate
+
+from imaging_course.datasets.atomic import write_bytes_atomic, write_text_atomic
+from imaging_course.datasets.generation import (
+    MANIFEST_NAME,
+    Stamp,
+    begin_generation,
+    check_scale,
+    finish_generation,
+    with_progress,
+    write_manifest,
+)
+from imaging_course.datasets.siim import dirt
+from imaging_course.datasets.siim.header import dicom_file_bytes, siim_dataset
+from imaging_course.datasets.siim.plan import SIIM_SCALES, SiimRecord, plan_siim
+from imaging_course.datasets.siim.radiograph import (
+    draw_chest_anatomy,
+    draw_pneumothorax_specs,
+    pneumothorax_mask,
+    render_chest_radiograph,
+)
+from imaging_course.datasets.siim.rle import NO_MASK, encode_siim_rle
+
+SIIM_GENERATOR_VERSION = "1"
+"""Bump when the bytes written for a seed change: old folders then read as foreign."""
+
+LABELS_CSV = "train-rle.csv"
+LABELS_HEADER = "ImageId, EncodedPixels\n"
+"""The real file's header, space included (pandas names the column ``' EncodedPixels'``)."""
+
+FILE_BYTES = (124_000, 142_000)
+"""Target file size range in bytes; the real files hold 120-145 KB of pixel data."""
+
+ESTIMATED_FILE_BYTES = 136_000
+"""Average bytes of one file, for the free-disk check."""
+
+
+def _picture_rng(seed: int, picture: int) -> np.random.Generator:
+    return np.random.default_rng([seed, 1, picture])
+
+
+def _anatomy_and_masks(record: SiimRecord, rng: np.random.Generator):
+    anatomy = draw_chest_anatomy(rng, record.header.view, record.header.sex)
+    specs = draw_pneumothorax_specs(
+        rng, record.header.view, record.pneumothoraces, record.overlapping
+    )
+    return anatomy, [pneumothorax_mask(anatomy, spec) for spec in specs]
+
+
+def siim_label_rows(record: SiimRecord, seed: int) -> list[str]:
+    """The RLE strings of ``record``'s rows in the label CSV (``["-1"]`` for a negative)."""
+    if record.pneumothoraces == 0:
+        return [NO_MASK]
+    _, masks = _anatomy_and_masks(record, _picture_rng(seed, record.picture))
+    return [encode_siim_rle(mask) for mask in masks]
+
+
+def siim_picture(record: SiimRecord, seed: int) -> np.ndarray:
+    """The 8-bit ``(1024, 1024)`` radiograph of ``record`` (a duplicate's equals its original's)."""
+    rng = _picture_rng(seed, record.picture)
+    anatomy, masks = _anatomy_and_masks(record, rng)
+    union = np.logical_or.reduce(masks) if masks else None
+    return render_chest_radiograph(anatomy, rng, union)
+
+
+def jpeg_baseline(pixels: np.ndarray, target_bytes: int) -> bytes:
+    """Encode 8-bit grayscale as baseline JPEG, choosing the quality whose size is nearest
+    ``target_bytes`` (the real files' sizes come from their detail, ours from the quality)."""
+
+    def encode(quality: int) -> bytes:
+        buffer = io.BytesIO()
+        Image.fromarray(pixels).save(buffer, format="JPEG", quality=quality)
+        return buffer.getvalue()
+
+    low, high = 40, 98
+    while low < high:
+        middle = (low + high) // 2
+        if len(encode(middle)) < target_bytes:
+            low = middle + 1
+        else:
+            high = middle
+    candidates = [encode(low), encode(max(low - 1, 40))]
+    return min(candidates, key=lambda data: abs(len(data) - target_bytes))
+
+
+def siim_file(record: SiimRecord, seed: int) -> bytes:
+    """The bytes of ``record``'s file, planted problem included."""
+    pixels = siim_picture(record, seed)
+    if record.dirt == dirt.NOT_DICOM:
+        return dirt.png_posing_as_dicom(pixels)
+    size_rng = np.random.default_rng([seed, 2, record.picture])
+    jpeg = jpeg_baseline(pixels, int(size_rng.integers(*FILE_BYTES)) - 1_100)
+    omit = frozenset({dirt.MISSING_TAG_KEYWORD[record.dirt]}) if record.dirt in (
+        dirt.MISSING_TAG_KEYWORD) else frozenset()  # fmt: skip
+    data = dicom_file_bytes(siim_dataset(record.header, encapsulate([jpeg]), omit=omit))
+    return dirt.truncated(data) if record.dirt == dirt.TRUNCATED else data
+
+
+def siim_labels_text(records: list[SiimRecord], seed: int) -> str:
+    """``train-rle.csv`` as the real one is written: header with a space, ``, `` separators."""
+    lines = [LABELS_HEADER]
+    for record in records:
+        if record.split == "train" and record.labelled:
+            sop = record.header.uids.sop
+            lines += [f"{sop}, {rle}\n" for rle in siim_label_rows(record, seed)]
+    return "".join(lines)
+
+
+def _manifest_entries(records: list[SiimRecord]) -> list[dict[str, str]]:
+    by_picture = {r.picture: r for r in records if r.dirt != dirt.DUPLICATE}
+    entries = []
+    for record in records:
+        path = record.relative_path
+        if record.dirt == dirt.DUPLICATE:
+            original = by_picture[record.picture].relative_path
+            entries.append(dirt.planted_entry(path, dirt.DUPLICATE, f"same pixels as {original}"))
+        elif record.dirt is not None:
+            entries.append(dirt.planted_entry(path, record.dirt, dirt.DETAILS[record.dirt]))
+        if record.header.age > 120 and record.dirt not in dirt.MISSING_TAG_KEYWORD:
+            detail = f"PatientAge '{record.header.age}'"
+            entries.append(dirt.planted_entry(path, dirt.AGE_OUTLIER, detail))
+        if not record.labelled:
+            entries.append(dirt.planted_entry(path, dirt.NO_LABEL_ROW, f"not in {LABELS_CSV}"))
+    return entries
+
+
+def generate_siim(
+    out: Path, *, scale: str, seed: int, progress: bool = True, manifest: bool = True
+) -> None:
+    """Write the SIIM stand-in of ``scale`` for ``seed`` into ``out`` (see the dataset card).
+
+    Does nothing when ``out`` already holds it; completes it after an interruption. With
+    ``manifest=False`` no ``MANIFEST.json`` is written (the grader's held-out copies).
+    Raises :class:`~imaging_course.datasets.generation.GenerationError` for a bad scale, a
+    folder that is not ours, or too little disk.
+    """
+    check_scale(scale)
+    out = Path(out)
+    records = plan_siim(SIIM_SCALES[scale], seed)
+    stamp = Stamp("siim", scale, seed, SIIM_GENERATOR_VERSION)
+    if not begin_generation(out, stamp, ESTIMATED_FILE_BYTES * len(records)):
+        return
+    for record in with_progress(records, len(records), "SIIM files", progress):
+        path = out / record.relative_path
+        if not path.exists():
+            write_bytes_atomic(path, siim_file(record, seed))
+    write_text_atomic(out / LABELS_CSV, siim_labels_text(records, seed))
+    if manifest:
+        write_manifest(out, stamp, _manifest_entries(records))
+    else:
+        (out / MANIFEST_NAME).unlink(missing_ok=True)
+    finish_generation(out, stamp)

@@ -1,0 +1,110 @@
+"""``python -m imaging_course.grader``: `make reference`, `make grade`, `make grade-all`.
+
+Commands::
+
+    reference [--solutions DIR] [--out DIR]           reference/<dataset>/<call>.json
+    grade [--solutions DIR] [--no-held-out] [--grade-report PATH] [pytest options...]
+    grade-all SUBMISSIONS [--out DIR] [--jobs N]      gradebook.csv + feedback/<learner>.md
+"""
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from imaging_course.datasets.paths import lits_root, siim_root
+from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.grader.reference import (
+    REFERENCE_DIR,
+    SOLUTIONS_DIR,
+    ReferenceError,
+    compute_references,
+    data_fingerprint,
+    write_references,
+)
+from imaging_course.grader.sandbox import Sandbox
+
+
+def pytest_arguments(learner_dir: Path, extra: list[str]) -> list[str]:
+    """The pytest command line that grades ``learner_dir`` and imports none of its files.
+
+    Python collection (``test_*.py``) and ``conftest.py`` loading are off, the project's own
+    pytest configuration is not read (``-c`` an empty file), and no cache is written.
+    """
+    return [
+        "-p",
+        "imaging_course.grader.plugin",
+        "-p",
+        "no:python",
+        "-p",
+        "no:cacheprovider",
+        "--noconftest",
+        "-c",
+        os.devnull,
+        "--rootdir",
+        str(learner_dir),
+        "--solutions",
+        str(learner_dir),
+        *extra,
+        str(learner_dir),
+    ]
+
+
+def grade(learner_dir: Path, extra: list[str]) -> int:
+    """Grade ``learner_dir`` with pytest in this process; return pytest's exit status."""
+    import pytest  # noqa: PLC0415  (only the grade command needs pytest)
+
+    if not learner_dir.is_dir():
+        print(f"{learner_dir}: no such folder to grade", file=sys.stderr)
+        return 4
+    return int(pytest.main(pytest_arguments(learner_dir.resolve(), extra)))
+
+
+def make_reference(solutions_dir: Path, out: Path) -> int:
+    """Run the reference solutions on the sample data and write the reference files."""
+    roots = {"siim": siim_root(), "lits": lits_root()}
+    with Sandbox() as sandbox:
+        for dataset in COURSE_TABLE.datasets():
+            if data_fingerprint(roots[dataset]) is None:
+                print(f"{roots[dataset]}: no .complete stamp; run `make data`", file=sys.stderr)
+                return 1
+            try:
+                references = compute_references(
+                    COURSE_TABLE, dataset, roots[dataset], solutions_dir, sandbox
+                )
+            except ReferenceError as exc:
+                print(f"make reference: {exc}", file=sys.stderr)
+                return 1
+            for path in write_references(references, out):
+                print(f"wrote {path}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the command line and run one command; the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m imaging_course.grader")
+    commands = parser.add_subparsers(dest="command", required=True)
+    reference = commands.add_parser("reference", help="write reference/ from solutions/")
+    reference.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR)
+    reference.add_argument("--out", type=Path, default=REFERENCE_DIR)
+    grade_parser = commands.add_parser("grade", help="grade one folder (pytest options pass on)")
+    grade_parser.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR)
+    grade_parser.add_argument("--no-held-out", action="store_true", help="sample data only")
+    grade_all = commands.add_parser("grade-all", help="grade one folder per learner")
+    grade_all.add_argument("submissions", type=Path)
+    grade_all.add_argument("--out", type=Path, default=None, help="default: SUBMISSIONS/../grades")
+    grade_all.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    grade_all.add_argument("--no-held-out", action="store_true", help="sample data only")
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "reference":
+        if extra:
+            parser.error(f"unknown arguments: {' '.join(extra)}")
+        return make_reference(args.solutions.resolve(), args.out)
+    if args.command == "grade":
+        held_out = [] if args.no_held_out else ["--held-out"]
+        return grade(args.solutions, [*held_out, *extra])
+    from imaging_course.grader.gradebook import grade_all as run_all  # noqa: PLC0415
+
+    out = args.out or args.submissions.resolve().parent / "grades"
+    held_out = [] if args.no_held_out else ["--held-out"]
+    return run_all(args.submissions, out, jobs=args.jobs, extra=[*held_out, *extra])

@@ -1,0 +1,162 @@
+"""Reference outputs: the reference solutions run on a dataset, stored or computed live.
+
+`make reference` runs ``solutions/`` (in the sandbox, like any learner code) on the sample
+data and writes one file per call to ``reference/<dataset>/<call>.json`` (arrays beside it as
+``<call>-array-<n>.npy``), each with the data's fingerprint: the ``.complete`` stamp the
+generator wrote (dataset, scale, seed, version). Grading uses the stored files only when the
+data's stamp matches; for a real Kaggle download (no stamp of ours) or data regenerated with
+another seed, the references are computed live from ``solutions/``.
+"""
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imaging_course.datasets.atomic import write_text_atomic
+from imaging_course.datasets.paths import REPO_ROOT
+from imaging_course.grader import results
+from imaging_course.grader.checks import ArgContext, CheckTable
+from imaging_course.grader.sandbox import Call, Sandbox
+
+REFERENCE_DIR = REPO_ROOT / "reference"
+"""Where `make reference` writes, one folder per dataset."""
+SOLUTIONS_DIR = REPO_ROOT / "solutions"
+"""The course's reference solutions."""
+STAMP = ".complete"
+FORMAT_VERSION = 1
+
+
+class ReferenceError(RuntimeError):
+    """The reference solutions failed on a dataset, or a stored reference file is damaged."""
+
+
+@dataclass(frozen=True)
+class ReferenceSet:
+    """Reference outputs of every call of one dataset, and the arguments they were made with.
+
+    ``origin`` is ``stored`` (read from reference files) or ``live`` (computed in this run).
+    """
+
+    dataset: str
+    root: Path
+    fingerprint: dict | None
+    outputs: dict[str, Any]
+    args: dict[str, tuple]
+    origin: str
+
+
+def data_fingerprint(root: Path) -> dict | None:
+    """The generator's stamp of the dataset folder, or None for data we did not generate."""
+    stamp = Path(root) / STAMP
+    if not stamp.is_file():
+        return None
+    try:
+        value = json.loads(stamp.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise ReferenceError(f"{stamp}: not valid JSON ({exc})") from None
+    if not isinstance(value, dict):
+        raise ReferenceError(f"{stamp}: expected a JSON object")
+    return {key: value.get(key) for key in ("dataset", "scale", "seed", "version")}
+
+
+def compute_references(
+    table: CheckTable, dataset: str, root: Path, solutions_dir: Path, sandbox: Sandbox
+) -> ReferenceSet:
+    """Run the reference solutions on ``root``; calls that read other calls' outputs run later."""
+    outputs: dict[str, Any] = {}
+    args: dict[str, tuple] = {}
+    remaining = table.calls_of(dataset)
+    while remaining:
+        ready = [spec for spec in remaining if all(need in outputs for need in spec.needs)]
+        context = ArgContext(Path(root), outputs)
+        for spec in ready:
+            args[spec.name] = spec.args(context)
+        runs = sandbox.run(
+            [
+                Call(
+                    spec.exercise,
+                    spec.function,
+                    args[spec.name],
+                    solutions_dir,
+                    spec.timeout,
+                    table.blocked_imports,
+                )
+                for spec in ready
+            ]
+        )
+        for spec, run in zip(ready, runs, strict=True):
+            if run.status != "ok":
+                detail = run.error.get("message", "") or run.stderr[-400:]
+                raise ReferenceError(
+                    f"{solutions_dir / spec.exercise}.py: {spec.function} on {root} "
+                    f"ended with {run.status}: {run.error.get('type', '')} {detail}".rstrip()
+                )
+            outputs[spec.name] = run.value
+        remaining = [spec for spec in remaining if spec not in ready]
+    return ReferenceSet(dataset, Path(root), data_fingerprint(root), outputs, args, "live")
+
+
+def write_references(references: ReferenceSet, folder: Path = REFERENCE_DIR) -> list[Path]:
+    """Write one JSON file per call (arrays as ``.npy`` beside it); return the JSON files."""
+    target = folder / references.dataset
+    target.mkdir(parents=True, exist_ok=True)
+    written = []
+    for old in target.glob("*-array-*.npy"):
+        old.unlink()
+    for name, value in references.outputs.items():
+        tree = results.encode(
+            {"args": list(references.args[name]), "value": value}, target, prefix=f"{name}-"
+        )
+        document = {
+            "format": FORMAT_VERSION,
+            "dataset": references.dataset,
+            "call": name,
+            "fingerprint": references.fingerprint,
+            "tree": tree,
+        }
+        path = target / f"{name}.json"
+        write_text_atomic(path, json.dumps(document, allow_nan=True) + "\n")
+        written.append(path)
+    return written
+
+
+def load_references(
+    table: CheckTable, dataset: str, root: Path, folder: Path = REFERENCE_DIR
+) -> ReferenceSet | None:
+    """The stored references of ``dataset`` if they exist and match the data's fingerprint."""
+    fingerprint = data_fingerprint(root)
+    target = folder / dataset
+    if fingerprint is None or not target.is_dir():
+        return None
+    outputs, args = {}, {}
+    for spec in table.calls_of(dataset):
+        path = target / f"{spec.name}.json"
+        if not path.is_file():
+            return None
+        try:
+            document = results.read_json_file(path)
+            if document.get("fingerprint") != fingerprint:
+                return None
+            decoded = results.decode(document["tree"], target)
+        except (results.ResultError, KeyError, TypeError, AttributeError) as exc:
+            raise ReferenceError(f"{path}: damaged reference file ({exc})") from None
+        outputs[spec.name] = decoded["value"]
+        args[spec.name] = tuple(decoded["args"])
+    return ReferenceSet(dataset, Path(root), fingerprint, outputs, args, "stored")
+
+
+def references_for(
+    table: CheckTable,
+    dataset: str,
+    root: Path,
+    solutions_dir: Path,
+    sandbox: Sandbox,
+    *,
+    folder: Path = REFERENCE_DIR,
+) -> ReferenceSet:
+    """Stored references when they match the data, else references computed live."""
+    stored = load_references(table, dataset, root, folder)
+    if stored is not None:
+        return stored
+    return compute_references(table, dataset, root, solutions_dir, sandbox)

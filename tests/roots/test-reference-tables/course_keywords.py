@@ -1,0 +1,3 @@
+"""A small keyword list standing in for imaging_course.datasets.siim.header."""
+
+KEYWORDS = ("SOPInstanceUID", "PatientSex", "PatientAge", "ViewPosition", "PixelSpacing")

@@ -1,0 +1,99 @@
+"""The course's own grading: the reference solutions score 100% on fresh data of another seed.
+
+Tiny SIIM and LiTS datasets are generated for the session; references are computed live from
+``solutions/`` (no stored file matches these seeds), the held-out data goes to a temporary
+cache. `make reference` is run for real into a temporary folder and then used.
+"""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from imaging_course.datasets.lits.generate import generate_lits
+from imaging_course.datasets.siim.generate import generate_siim
+
+from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.grader.reference import SOLUTIONS_DIR
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory) -> Path:
+    base = tmp_path_factory.mktemp("course")
+    generate_siim(base / "siim", scale="tiny", seed=31, progress=False)
+    generate_lits(base / "lits", scale="tiny", seed=31, progress=False)
+    return base
+
+
+def grade(base: Path, learner: Path, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
+    report = base / f"{learner.name}-report.json"
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imaging_course.grader",
+            "grade",
+            "--solutions",
+            str(learner),
+            "--grade-report",
+            str(report),
+            "--dataset-root",
+            f"siim={base / 'siim'}",
+            "--dataset-root",
+            f"lits={base / 'lits'}",
+            "--grade-cache",
+            str(base / "cache"),
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return completed, json.loads(report.read_text())
+
+
+def test_reference_solutions_score_100_on_sample_and_held_out(tiny_data):
+    completed, report = grade(tiny_data, SOLUTIONS_DIR, "--reference-dir", str(tiny_data / "none"))
+    assert completed.returncode == 0, completed.stdout[-5000:]
+    assert report["percent"] == 100.0
+    assert len(report["checks"]) == 2 * len(COURSE_TABLE.checks)
+    assert {check["variant"] for check in report["checks"]} == {"sample", "held-out"}
+
+
+def test_make_reference_writes_files_that_grading_uses(tiny_data):
+    out = tiny_data / "reference"
+    env = {**os.environ, "SIIM_DATA_DIR": str(tiny_data / "siim")}
+    env["LITS_DATA_DIR"] = str(tiny_data / "lits")
+    made = subprocess.run(
+        [sys.executable, "-m", "imaging_course.grader", "reference", "--out", str(out)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=900,
+        check=False,
+    )
+    assert made.returncode == 0, made.stderr
+    assert {path.stem for path in (out / "siim").glob("*.json")} == {
+        name for name, spec in COURSE_TABLE.calls.items() if spec.dataset == "siim"
+    }
+    stored = json.loads((out / "lits" / "volume_table.json").read_text())
+    assert stored["fingerprint"]["seed"] == 31
+    completed, report = grade(
+        tiny_data, SOLUTIONS_DIR, "--no-held-out", "--reference-dir", str(out)
+    )
+    assert completed.returncode == 0, completed.stdout[-5000:]
+    assert report["data"]["siim[sample]"]["references"] == "stored"
+    assert report["data"]["lits[sample]"]["references"] == "stored"
+
+
+def test_exercise_stubs_score_0_and_say_what_to_do(tiny_data):
+    stubs = SOLUTIONS_DIR.parent / "exercises"
+    completed, report = grade(tiny_data, stubs, "--no-held-out")
+    assert completed.returncode == 1
+    assert report["percent"] == 0.0
+    assert "siim_eda.scan_dicom_headers is not written yet" in completed.stdout
+    assert "lits_eda.case_statistics is not written yet" in completed.stdout
+    assert "Traceback" not in completed.stdout

@@ -1,0 +1,120 @@
+"""Each detector fires on the output its mistake produces, and stays silent otherwise.
+
+Small hand-made outputs; the tests in ``test_grader_detectors.py`` make the same mistakes in
+copies of the reference solutions and grade them for real.
+"""
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from imaging_course.grader.detectors import DETECTORS, Evidence, decode_variant
+
+
+def evidence(expected, got, *, args=(), status="ok", error=None, references=None) -> Evidence:
+    return Evidence(expected, got, status, error or {}, args, Path(), references or {})
+
+
+def test_rle_variants_decode_as_the_competition_says():
+    rle = "3 2 4 1"  # relative: pixels 3,4 then 9; column-major on a 4 x 3 canvas
+    mask = decode_variant(rle, 4, 3, relative=True, column_major=True)
+    assert mask.shape == (3, 4)
+    assert {(int(r), int(c)) for r, c in zip(*np.nonzero(mask), strict=True)} == {
+        (0, 1),
+        (1, 1),
+        (0, 3),
+    }
+    assert decode_variant(" -1", 4, 3, relative=True, column_major=True).sum() == 0
+
+
+def test_rle_detectors_recognise_absolute_and_row_major_masks():
+    args = ("5 3 10 2", 8, 6)
+    right = decode_variant(*args, relative=True, column_major=True)
+    absolute = decode_variant(*args, relative=False, column_major=True)
+    row_major = decode_variant(*args, relative=True, column_major=False)
+    assert DETECTORS["rle-absolute"](evidence(right, absolute, args=args))
+    assert not DETECTORS["rle-absolute"](evidence(right, row_major, args=args))
+    assert DETECTORS["rle-row-major"](evidence(right, row_major, args=args))
+    assert not DETECTORS["rle-row-major"](evidence(right, absolute, args=args))
+    assert DETECTORS["mask-values"](evidence(right, right // 255, args=args))
+    assert not DETECTORS["mask-values"](evidence(right, absolute, args=args))
+
+
+def mask_table(area_px, area_cm2) -> pd.DataFrame:
+    ids = [f"1.2.{i}" for i in range(len(area_px))]
+    return pd.DataFrame({"image_id": ids, "area_px": area_px, "area_cm2": area_cm2})
+
+
+def test_area_detectors():
+    expected = mask_table([1000, 2500], [0.49, 1.2])
+    assert DETECTORS["pixels-not-cm2"](evidence(expected, mask_table([1000, 2500], [1000, 2500])))
+    assert "mm2" in DETECTORS["pixels-not-cm2"](
+        evidence(expected, mask_table([1000, 2500], [49.0, 120.0]))
+    )
+    assert not DETECTORS["pixels-not-cm2"](evidence(expected, mask_table([1000, 2500], [0.5, 1])))
+    assert DETECTORS["mask-values"](evidence(expected, mask_table([255_000, 637_500], [0.49, 1.2])))
+
+
+def lits_tables():
+    volumes = pd.DataFrame(
+        {"case_id": [0, 1], "spacing_x_mm": [0.8, 0.7], "spacing_y_mm": [0.8, 0.7]}
+    ).assign(spacing_z_mm=[2.5, 1.0], orientation=["LAS", "LPS"])
+    cases = pd.DataFrame(
+        {
+            "case_id": [0, 1],
+            "liver_ml": [1500.0, 1200.0],
+            "tumour_ml": [30.0, 0.0],
+            "tumour_burden": [0.02, 0.0],
+            "liver_hu_mean": [60.0, 55.0],
+        }
+    )
+    return volumes, cases
+
+
+def test_volume_detectors():
+    volumes, cases = lits_tables()
+    references = {"volume_table": volumes}
+    voxels = cases.assign(liver_ml=[1500.0 / (0.8 * 0.8 * 2.5 / 1000), 1200.0 / 0.00049])
+    assert DETECTORS["voxels-not-ml"](evidence(cases, voxels, references=references))
+    cubic_mm = cases.assign(liver_ml=[1_500_000.0, 1_200_000.0])
+    assert "mm3" in DETECTORS["voxels-not-ml"](evidence(cases, cubic_mm, references=references))
+    no_tumour = cases.assign(liver_ml=[1470.0, 1200.0])
+    assert DETECTORS["tumour-outside-liver"](evidence(cases, no_tumour, references=references))
+    assert not DETECTORS["voxels-not-ml"](evidence(cases, no_tumour, references=references))
+    assert not DETECTORS["tumour-outside-liver"](evidence(cases, voxels, references=references))
+
+
+def test_orientation_and_overflow_detectors():
+    volumes, cases = lits_tables()
+    flipped = volumes.assign(orientation=["RAS", "RAI"])
+    assert DETECTORS["orientation-flip"](evidence(volumes, flipped))
+    shuffled = volumes.assign(orientation=["ASL", "LPS"])
+    assert not DETECTORS["orientation-flip"](evidence(volumes, shuffled))
+    wrapped = cases.assign(liver_hu_mean=[60.0 + 65536 / 7, 55.0 - 65536 / 3])
+    assert DETECTORS["integer-overflow"](evidence(cases, wrapped))
+    counts = {"liver": [10, 70_000], "tumour": [3, 4]}
+    assert DETECTORS["integer-overflow"](evidence(counts, {"liver": [10, 4464], "tumour": [3, 4]}))
+    assert not DETECTORS["integer-overflow"](
+        evidence(counts, {"liver": [11, 70_000], "tumour": [3, 4]})
+    )
+    views = pd.DataFrame({"view": ["AP", "PA"], "mean": [120.0, 99.0], "std": [50.0, 45.0]})
+    squares_wrapped = views.assign(std=[0.0, 12.5])
+    assert DETECTORS["integer-overflow"](evidence(views, squares_wrapped))
+    assert not DETECTORS["integer-overflow"](evidence(views, views.assign(mean=[1.0, 2.0])))
+
+
+def test_header_detectors():
+    table = pd.DataFrame({"image_id": ["a", "b", "c"], "age": [38.0, 0.5, 61.0]})
+    unparsed = {"table": table.assign(age=[math.nan] * 3), "unreadable": []}
+    assert DETECTORS["age-string"](evidence({"table": table, "unreadable": []}, unparsed))
+    one_unparsed = {"table": table.assign(age=[math.nan, 0.5, 61.0]), "unreadable": []}
+    assert DETECTORS["age-string"](evidence({"table": table, "unreadable": []}, one_unparsed))
+    months_as_years = {"table": table.assign(age=[38.0, 6.0, 61.0]), "unreadable": []}
+    assert DETECTORS["age-string"](evidence({"table": table, "unreadable": []}, months_as_years))
+    crash = {"type": "InvalidDicomError", "message": "File is missing DICOM File Meta"}
+    assert DETECTORS["unreadable-crash"](evidence(None, None, status="error", error=crash))
+    assert not DETECTORS["unreadable-crash"](
+        evidence(None, None, status="error", error={"type": "ZeroDivisionError", "message": ""})
+    )

@@ -1,0 +1,77 @@
+"""Batch grading: three learners graded in parallel, one of them crashing, one gradebook."""
+
+import csv
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from grader_toy.toy_run import TOY_SOLUTIONS, toy_env, toy_options
+from grader_toy.toy_table import generate_toy
+
+from imaging_course.grader.gradebook import grade_all
+
+
+def test_gradebook_over_three_learners_one_crashing(tmp_path):
+    data = tmp_path / "toy-sample"
+    generate_toy(data, scale="sample", seed=7)
+    submissions = tmp_path / "submissions"
+    for name in ("ada", "bob", "cyd"):
+        shutil.copytree(TOY_SOLUTIONS, submissions / name)
+    bob = submissions / "bob" / "toy_eda.py"
+    bob.write_text(bob.read_text().replace('"count": len(values)', '"count": len(values) - 1'))
+    (submissions / "cyd" / "toy_eda.py").write_text("import os\nos._exit(9)\n")
+    (submissions / "cyd" / "toy_more.py").write_text("import ctypes\nctypes.string_at(0)\n")
+    out = tmp_path / "grades"
+
+    completed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "imaging_course.grader",
+            "grade-all",
+            str(submissions),
+            "--out",
+            str(out),
+            "--jobs",
+            "2",
+            "--no-held-out",
+            *toy_options(data, tmp_path / "ref", tmp_path / "cache"),
+        ],
+        capture_output=True,
+        text=True,
+        env=toy_env(),
+        timeout=300,
+        check=False,
+    )
+
+    assert completed.returncode == 0, completed.stderr
+    assert "graded 3 of 3 learners" in completed.stdout
+    with (out / "gradebook.csv").open(newline="") as handle:
+        rows = {row["learner"]: row for row in csv.DictReader(handle)}
+    assert set(rows) == {"ada", "bob", "cyd"}
+    assert float(rows["ada"]["total_percent"]) == 100.0
+    assert 0 < float(rows["bob"]["total_percent"]) < 100
+    assert rows["bob"]["toy-count[sample]"] == "0"
+    assert rows["bob"]["toy-total[sample]"] == "1"
+    assert rows["bob"]["toy_more"] == "1"
+    assert float(rows["cyd"]["total_percent"]) == 0.0
+    assert all(row["status"] == "graded" for row in rows.values())
+    feedback = {path.stem: path.read_text() for path in (out / "feedback").glob("*.md")}
+    assert set(feedback) == {"ada", "bob", "cyd"}
+    assert "Every check passed." in feedback["ada"]
+    assert "count: expected about" in feedback["bob"]
+    assert "ended the process without returning" in feedback["cyd"]
+
+
+def test_a_learner_whose_grading_fails_gets_a_row(tmp_path):
+    submissions = tmp_path / "submissions"
+    (submissions / "eve").mkdir(parents=True)
+    out = tmp_path / "grades"
+    grade_all(submissions, out, jobs=1, extra=["--grade-table", "no_such_module:TABLE"])
+    with (out / "gradebook.csv").open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows[0]["learner"] == "eve"
+    assert rows[0]["status"].startswith("grading failed (exit")
+    assert "could not be graded" in (out / "feedback" / "eve.md").read_text()
+    assert Path(out / "logs" / "eve.log").read_text()

@@ -1,0 +1,104 @@
+"""The result codec: plain data survives the trip, anything else is refused on either side."""
+
+import json
+import math
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from imaging_course.grader.results import ResultError, decode, encode, read_result
+
+
+def round_trip(value, folder):
+    tree = json.loads(json.dumps(encode(value, folder)))
+    return decode(tree, folder)
+
+
+def test_plain_data_round_trips(tmp_path):
+    frame = pd.DataFrame(
+        {"image_id": ["a", "b"], "age": [38.0, math.nan], "rows": [1024, 512], "ok": [True, False]}
+    )
+    value = {
+        "count": np.int64(3),
+        "share": np.float32(0.5),
+        "nothing": None,
+        "ids": ("x", "y"),
+        7: [1.5, math.nan],
+        "mask": np.eye(3, dtype=np.uint8) * 255,
+        "table": frame,
+    }
+    back = round_trip(value, tmp_path)
+    assert type(back["count"]) is int
+    assert back["count"] == 3
+    assert back["share"] == 0.5
+    assert back["nothing"] is None
+    assert back["ids"] == ["x", "y"]
+    assert back[7][0] == 1.5
+    assert math.isnan(back[7][1])
+    assert back["mask"].dtype == np.uint8
+    assert np.array_equal(back["mask"], np.eye(3) * 255)
+    table = back["table"]
+    assert list(table.columns) == ["image_id", "age", "rows", "ok"]
+    assert table["rows"].dtype == np.int64
+    assert table["age"].tolist()[0] == 38.0
+    assert math.isnan(table["age"].tolist()[1])
+    assert table["ok"].tolist() == [True, False]
+
+
+class EqualToEverything(float):
+    def __eq__(self, other):
+        return True
+
+    __hash__ = float.__hash__
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        EqualToEverything(1.0),
+        {1, 2},
+        np.array([object()], dtype=object),
+        pd.Series([1, 2]),
+        {(1, 2): "tuple key"},
+        [pd.Timestamp("2020-01-01")],
+    ],
+    ids=["eq-always-true", "set", "object-array", "series", "tuple-key", "timestamp"],
+)
+def test_encode_refuses_what_is_not_plain_data(tmp_path, value):
+    with pytest.raises(ResultError, match=r"^result"):
+        encode(value, tmp_path)
+
+
+def test_decode_refuses_a_pickled_array(tmp_path):
+    (tmp_path / "array-0.npy").write_bytes(pickle.dumps(np.arange(3)))
+    with pytest.raises(ResultError, match=r"array-0\.npy: not a plain \.npy array"):
+        decode({"t": "ndarray", "file": "array-0.npy"}, tmp_path)
+    np.save(tmp_path / "array-1.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    with pytest.raises(ResultError, match=r"array-1\.npy"):
+        decode({"t": "ndarray", "file": "array-1.npy"}, tmp_path)
+
+
+def test_decode_refuses_paths_links_and_unknown_nodes(tmp_path):
+    np.save(tmp_path / "array-0.npy", np.arange(3))
+    (tmp_path / "array-9.npy").symlink_to(tmp_path / "array-0.npy")
+    with pytest.raises(ResultError, match="does not match"):
+        decode({"t": "ndarray", "file": "../array-0.npy"}, tmp_path)
+    with pytest.raises(ResultError, match="not a regular file"):
+        decode({"t": "ndarray", "file": "array-9.npy"}, tmp_path)
+    with pytest.raises(ResultError, match="unknown result node type 'pickle'"):
+        decode({"t": "pickle", "v": "gASV"}, tmp_path)
+    with pytest.raises(ResultError, match="int node holds a str"):
+        decode({"t": "int", "v": "3"}, tmp_path)
+    with pytest.raises(ResultError, match="columns of different lengths"):
+        decode(
+            {"t": "dataframe", "columns": ["a", "b"], "dtypes": ["int64"] * 2, "data": [[1], []]},
+            tmp_path,
+        )
+
+
+def test_read_result_refuses_non_json(tmp_path):
+    (tmp_path / "result.json").write_bytes(b"\x80\x04not json")
+    with pytest.raises(ResultError, match=r"result\.json"):
+        read_result(tmp_path)

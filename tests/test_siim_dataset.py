@@ -1,0 +1,272 @@
+"""The SIIM stand-in as written to disk and read back: headers, UIDs, sizes, labels, dirt,
+and the real data's proportions at sample scale."""
+
+import hashlib
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pydicom
+import pytest
+from pydicom.errors import InvalidDicomError
+
+from imaging_course.datasets.siim.generate import generate_siim
+from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labels, siim_image_id
+from imaging_course.datasets.siim.rle import decode_siim_rle
+from imaging_course.datasets.siim.scan import read_siim_pixels, scan_siim_headers
+
+# The header of every real file (DATASETS.md), written out here rather than read from the
+# generator, so that a change in header.py cannot silently change what is tested.
+EXPECTED_HEADER = {
+    "SpecificCharacterSet": ("CS", "ISO_IR 100"),
+    "SOPClassUID": ("UI", "1.2.840.10008.5.1.4.1.1.7"),
+    "Modality": ("CS", "CR"),
+    "ConversionType": ("CS", "WSD"),
+    "BodyPartExamined": ("CS", "CHEST"),
+    "StudyDate": ("DA", "19010101"),
+    "StudyTime": ("TM", "000000.00"),
+    "AccessionNumber": ("SH", ""),
+    "ReferringPhysicianName": ("PN", ""),
+    "StudyID": ("SH", ""),
+    "PatientBirthDate": ("DA", ""),
+    "PatientOrientation": ("CS", ""),
+    "SeriesNumber": ("IS", "1"),
+    "InstanceNumber": ("IS", "1"),
+    "Rows": ("US", 1024),
+    "Columns": ("US", 1024),
+    "SamplesPerPixel": ("US", 1),
+    "PhotometricInterpretation": ("CS", "MONOCHROME2"),
+    "BitsAllocated": ("US", 8),
+    "BitsStored": ("US", 8),
+    "HighBit": ("US", 7),
+    "PixelRepresentation": ("US", 0),
+    "LossyImageCompression": ("CS", "01"),
+    "LossyImageCompressionMethod": ("CS", "ISO_10918_1"),
+}
+PER_FILE_VRS = {
+    "PatientName": "PN",
+    "PatientID": "LO",
+    "PatientSex": "CS",
+    "PatientAge": "AS",
+    "ViewPosition": "CS",
+    "SeriesDescription": "LO",
+    "PixelSpacing": "DS",
+    "PixelData": "OB",
+}
+UID = r"1\.2\.276\.0\.7230010\.3\.1\.{kind}\.8323329\.(\d+)\.(\d{{10}})\.(\d+)"
+JPEG_BASELINE = "1.2.840.10008.1.2.4.50"
+FILE_BYTES = (120_000, 145_000)  # the real files' 120-145 KB
+
+
+@pytest.fixture(scope="session")
+def tiny_siim(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("siim") / "tiny"
+    generate_siim(out, scale="tiny", seed=3, progress=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def sample_siim(tmp_path_factory) -> Path:
+    """The sample scale, generated once (about 30 s on one core)."""
+    out = tmp_path_factory.mktemp("siim") / "sample"
+    generate_siim(out, scale="sample", seed=11, progress=False)
+    return out
+
+
+def _manifest(root: Path) -> dict:
+    return json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
+
+
+def _planted(root: Path, kind: str) -> list[Path]:
+    return [root / entry["path"] for entry in _manifest(root)["planted"] if entry["kind"] == kind]
+
+
+def _clean_files(root: Path) -> list[Path]:
+    damaged = {"truncated", "not_dicom", "missing_PatientAge", "missing_ViewPosition"}
+    bad = {root / e["path"] for e in _manifest(root)["planted"] if e["kind"] in damaged}
+    files = find_siim_images(root, "train") + find_siim_images(root, "test")
+    return [path for path in files if path not in bad]
+
+
+def test_every_clean_file_carries_the_real_header(tiny_siim):
+    files = _clean_files(tiny_siim)
+    assert len(files) >= 25
+    for path in files:
+        raw = path.read_bytes()
+        assert raw[:128] == bytes(128), path
+        assert raw[128:132] == b"DICM", path
+        dataset = pydicom.dcmread(path)
+        assert dataset.file_meta.TransferSyntaxUID == JPEG_BASELINE
+        assert dataset.file_meta.MediaStorageSOPClassUID == "1.2.840.10008.5.1.4.1.1.7"
+        for keyword, (vr, value) in EXPECTED_HEADER.items():
+            element = dataset[keyword]
+            assert (element.VR, element.value) == (vr, value), (path, keyword)
+        for keyword, vr in PER_FILE_VRS.items():
+            assert dataset[keyword].VR == vr, (path, keyword)
+        assert dataset.PatientName == dataset.PatientID
+        assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}",
+                            dataset.PatientID)  # fmt: skip
+        assert dataset.PatientSex in {"M", "F"}
+        assert re.fullmatch(r"[1-9]\d*", dataset.PatientAge), dataset.PatientAge
+        assert dataset.SeriesDescription == f"view: {dataset.ViewPosition}"
+        spacing = dataset["PixelSpacing"].value
+        assert spacing[0] == spacing[1]
+        assert re.fullmatch(r"0\.\d{3}", str(spacing[0]))
+
+
+def test_pixels_decode_to_8_bit_images_that_are_not_blank(tiny_siim):
+    for path in _clean_files(tiny_siim)[:4]:
+        pixels = read_siim_pixels(path)
+        assert pixels.shape == (1024, 1024)
+        assert pixels.dtype == np.uint8
+        assert pixels.std() > 20  # lungs, bones and soft tissue, not a flat field
+
+
+def test_uids_follow_the_dcmtk_pattern_and_the_minus_one_two_rule(tiny_siim):
+    for path in _clean_files(tiny_siim):
+        dataset = pydicom.dcmread(path, stop_before_pixels=True)
+        sop = re.fullmatch(UID.format(kind=4), dataset.SOPInstanceUID)
+        study = re.fullmatch(UID.format(kind=2), dataset.StudyInstanceUID)
+        series = re.fullmatch(UID.format(kind=3), dataset.SeriesInstanceUID)
+        assert sop and study and series, path
+        assert study.group(1, 2) == series.group(1, 2) == sop.group(1, 2)
+        assert int(study.group(3)) == int(sop.group(3)) - 1
+        assert int(series.group(3)) == int(sop.group(3)) - 2
+        assert path.name == f"{dataset.SOPInstanceUID}.dcm"
+        assert path.parent.name == dataset.SeriesInstanceUID
+        assert path.parent.parent.name == dataset.StudyInstanceUID
+        assert dataset.file_meta.MediaStorageSOPInstanceUID == dataset.SOPInstanceUID
+
+
+def test_file_sizes_are_those_of_the_real_files(sample_siim):
+    sizes = [path.stat().st_size for path in _clean_files(sample_siim)]
+    assert min(sizes) >= FILE_BYTES[0]
+    assert max(sizes) <= FILE_BYTES[1]
+
+
+def test_label_csv_is_byte_exact_in_format(tiny_siim):
+    raw = (tiny_siim / "train-rle.csv").read_bytes()
+    lines = raw.decode("ascii").split("\n")
+    assert lines[0] == "ImageId, EncodedPixels"
+    assert lines[-1] == ""  # ends with one newline
+    rows = [line.split(",") for line in lines[1:-1]]
+    assert all(len(row) == 2 for row in rows)
+    assert all(re.fullmatch(UID.format(kind=4), image_id) for image_id, _ in rows)
+    values = [value for _, value in rows]
+    assert " -1" in values
+    assert all(re.fullmatch(r" (-1|\d+( \d+)+)", value) for value in values)
+    # pandas, read naively as learners do, keeps the spaces: the quirk learners meet.
+    naive = pd.read_csv(tiny_siim / "train-rle.csv")
+    assert list(naive.columns) == ["ImageId", " EncodedPixels"]
+
+
+def test_read_labels_strips_the_spaces(tiny_siim):
+    labels = read_siim_labels(tiny_siim)
+    assert list(labels.columns) == ["ImageId", "EncodedPixels"]
+    assert (labels["EncodedPixels"] == "-1").any()
+    assert not labels["EncodedPixels"].str.startswith(" ").any()
+
+
+def test_every_labelled_file_has_rows_and_a_few_have_none(sample_siim):
+    labels = read_siim_labels(sample_siim)
+    ids = {siim_image_id(path) for path in find_siim_images(sample_siim, "train")}
+    unlabelled = ids - set(labels["ImageId"])
+    assert set(labels["ImageId"]) <= ids
+    assert {siim_image_id(p) for p in _planted(sample_siim, "no_label_row")} == unlabelled
+    assert 1 <= len(unlabelled) <= 0.02 * len(ids)
+
+
+def test_proportions_match_the_real_data(sample_siim):
+    headers, unreadable = scan_siim_headers(find_siim_images(sample_siim, "train"))
+    assert len(unreadable) == 1  # the PNG posing as DICOM
+    both = pd.concat([headers, scan_siim_headers(find_siim_images(sample_siim, "test"))[0]])
+    assert len(both) >= 300
+    assert (both["PatientSex"] == "M").mean() == pytest.approx(0.55, abs=0.02)
+    views = both["ViewPosition"].dropna()
+    assert (views == "PA").mean() == pytest.approx(0.61, abs=0.02)
+    labels = read_siim_labels(sample_siim)
+    positive = labels.groupby("ImageId")["EncodedPixels"].agg(lambda rle: (rle != "-1").any())
+    assert positive.mean() == pytest.approx(0.223, abs=0.02)
+    ages = set(both["PatientAge"].dropna())
+    assert {"148", "413"} <= ages
+
+
+def test_masks_are_small_apical_lateral_and_sometimes_several(sample_siim):
+    labels = read_siim_labels(sample_siim)
+    masks = labels[labels["EncodedPixels"] != "-1"]
+    areas, heights, sides = [], [], []
+    for rle in masks["EncodedPixels"]:
+        mask = decode_siim_rle(rle) > 0
+        rows, columns = np.nonzero(mask)
+        areas.append(mask.mean())
+        heights.append(rows.mean() / 1024)
+        sides.append(abs(columns.mean() / 1024 - 0.5))
+    assert min(areas) >= 0.0008
+    assert max(areas) <= 0.05
+    assert np.median(heights) < 0.45  # near the apices
+    assert np.median(sides) > 0.2  # along the lateral chest wall
+    rows_per_image = masks.groupby("ImageId").size()
+    assert (rows_per_image >= 2).sum() >= 3
+    overlapping = 0
+    for image_id in rows_per_image[rows_per_image >= 2].index:
+        decoded = [decode_siim_rle(r) > 0 for r in masks.loc[masks.ImageId == image_id].iloc[:, 1]]
+        overlapping += bool((decoded[0] & decoded[1]).any())
+    assert overlapping >= 1
+
+
+def test_largest_masks_are_on_ap_films(sample_siim):
+    headers, _ = scan_siim_headers(find_siim_images(sample_siim, "train"))
+    view = dict(zip(headers["ImageId"], headers["ViewPosition"], strict=True))
+    labels = read_siim_labels(sample_siim)
+    masks = labels[labels["EncodedPixels"] != "-1"]
+    area = {"AP": [], "PA": []}
+    for image_id, rle in zip(masks["ImageId"], masks["EncodedPixels"], strict=True):
+        if view.get(image_id) in area:
+            area[view[image_id]].append((decode_siim_rle(rle) > 0).mean())
+    assert np.mean(area["AP"]) > np.mean(area["PA"])
+
+
+def test_each_planted_problem_is_found_by_reading(tiny_siim):
+    counts = _manifest(tiny_siim)["counts"]
+    assert {"truncated", "not_dicom", "duplicate", "no_label_row"} <= set(counts)
+    (truncated,) = _planted(tiny_siim, "truncated")
+    assert pydicom.dcmread(truncated, stop_before_pixels=True).SOPInstanceUID == truncated.stem
+    with pytest.raises(ValueError, match=re.escape(str(truncated))):
+        read_siim_pixels(truncated)
+    (not_dicom,) = _planted(tiny_siim, "not_dicom")
+    assert not_dicom.read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(InvalidDicomError):
+        pydicom.dcmread(not_dicom)
+    for kind, keyword in (("missing_PatientAge", "PatientAge"), ("missing_ViewPosition",
+                                                                 "ViewPosition")):  # fmt: skip
+        for path in _planted(tiny_siim, kind):
+            dataset = pydicom.dcmread(path, stop_before_pixels=True)
+            assert keyword not in dataset
+            assert "PatientSex" in dataset
+    assert counts.get("missing_PatientAge", 0) + counts.get("missing_ViewPosition", 0) >= 1
+
+
+def test_duplicates_share_pixels_and_patient_under_new_uids(tiny_siim):
+    entries = [e for e in _manifest(tiny_siim)["planted"] if e["kind"] == "duplicate"]
+    assert entries
+    for entry in entries:
+        copy = tiny_siim / entry["path"]
+        original = tiny_siim / entry["detail"].removeprefix("same pixels as ")
+        first, second = pydicom.dcmread(original), pydicom.dcmread(copy)
+        assert hashlib.sha256(first.PixelData).digest() == hashlib.sha256(second.PixelData).digest()
+        assert first.PatientID == second.PatientID
+        for keyword in ("SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
+            assert first[keyword].value != second[keyword].value
+
+
+def test_a_scan_reports_a_bad_file_with_its_path_and_goes_on(tiny_siim):
+    files = find_siim_images(tiny_siim, "train")
+    headers, unreadable = scan_siim_headers(files)
+    (not_dicom,) = _planted(tiny_siim, "not_dicom")
+    assert [bad.path for bad in unreadable] == [not_dicom]
+    assert "InvalidDicomError" in unreadable[0].reason
+    assert len(headers) == len(files) - 1
+    (missing,) = _planted(tiny_siim, "missing_PatientAge")
+    assert headers.loc[headers["path"] == missing, "PatientAge"].isna().all()

@@ -1,0 +1,255 @@
+"""The LiTS reference solution against facts computed here, and the learner stubs' shape.
+
+Facts come from the generated tiny dataset read whole with plain NumPy (fine at tiny scale)
+and from small cases written here with nibabel whose answers are worked out by hand: lesions
+that cross slab borders, a float volume, a volume far longer than a slab.
+"""
+
+import ast
+import importlib.util
+import inspect
+import math
+import tracemalloc
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+import pytest
+from imaging_course.datasets.lits.generate import generate_lits
+from imaging_course.datasets.lits.layout import find_lits_cases
+from scipy import ndimage
+
+from imaging_course.datasets.paths import REPO_ROOT
+
+PUBLIC = ("volume_table", "case_statistics", "hu_histograms", "dataset_summary")
+
+
+def _load(folder: str):
+    path = REPO_ROOT / folder / "lits_eda.py"
+    spec = importlib.util.spec_from_file_location(f"{folder}_lits_eda", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+solution = _load("solutions")
+exercise = _load("exercises")
+
+
+@pytest.fixture(scope="session")
+def lits_tiny(tmp_path_factory) -> Path:
+    """A tiny LiTS stand-in generated for these tests (seed 3)."""
+    root = tmp_path_factory.mktemp("lits") / "lits-tiny"
+    generate_lits(root, scale="tiny", seed=3, progress=False)
+    return root
+
+
+def _whole(path: Path) -> np.ndarray:
+    """The stored array whole (tests only: the solution must never do this)."""
+    return np.asarray(nib.load(path).dataobj)
+
+
+def _axis_codes(affine: np.ndarray) -> str:
+    """Orientation codes worked out by hand: the direction each array axis points in."""
+    letters = (("L", "R"), ("P", "A"), ("I", "S"))
+    codes = []
+    for axis in range(3):
+        column = affine[:3, axis]
+        world = int(np.argmax(np.abs(column)))
+        codes.append(letters[world][int(column[world] > 0)])
+    return "".join(codes)
+
+
+def _write_case(root: Path, case_id: int, hu: np.ndarray, labels: np.ndarray, affine) -> None:
+    """One case in the Kaggle layout: volume_pt1/volume-N.nii, segmentations/segmentation-N.nii."""
+    (root / "volume_pt1").mkdir(parents=True, exist_ok=True)
+    (root / "segmentations").mkdir(parents=True, exist_ok=True)
+    nib.save(nib.Nifti1Image(hu, affine), root / "volume_pt1" / f"volume-{case_id}.nii")
+    nib.save(
+        nib.Nifti1Image(labels.astype(np.uint8), affine),
+        root / "segmentations" / f"segmentation-{case_id}.nii",
+    )
+
+
+def test_volume_table_matches_the_headers_and_arrays(lits_tiny):
+    table = solution.volume_table(lits_tiny).set_index("case_id")
+    cases = find_lits_cases(lits_tiny)
+    assert sorted(table.index) == [case.case_id for case in cases]
+    assert len(cases) == len(list(lits_tiny.glob("volume_pt*/volume-*.nii")))
+    for case in cases:
+        volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
+        row = table.loc[case.case_id]
+        assert (row["nx"], row["ny"], row["nz"]) == volume.shape
+        assert row["spacing_x_mm"] == pytest.approx(np.linalg.norm(volume.affine[:3, 0]), rel=1e-5)
+        assert row["spacing_z_mm"] == pytest.approx(np.linalg.norm(volume.affine[:3, 2]), rel=1e-5)
+        assert row["orientation"] == _axis_codes(volume.affine)
+        hu = _whole(case.volume)
+        assert (row["hu_min"], row["hu_max"]) == (hu.min(), hu.max())
+        difference = np.abs(volume.affine - segmentation.affine).max()
+        assert row["affine_matches"] == (difference <= 1e-4)
+
+
+def test_tiny_data_covers_what_the_table_must_tell_apart(lits_tiny):
+    table = solution.volume_table(lits_tiny)
+    assert table["orientation"].nunique() >= 2
+    assert not table["affine_matches"].all()
+
+
+def test_case_statistics_equal_whole_array_numpy(lits_tiny):
+    statistics = solution.case_statistics(lits_tiny).set_index("case_id")
+    for case in find_lits_cases(lits_tiny):
+        hu, labels = _whole(case.volume).astype(np.float64), _whole(case.segmentation)
+        zooms_mm = np.asarray(nib.load(case.volume).header.get_zooms()[:3], dtype=np.float64)
+        voxel_ml = zooms_mm.prod() / 1000
+        row = statistics.loc[case.case_id]
+        liver, tumour = labels >= 1, labels == 2
+        assert row["liver_ml"] == pytest.approx(liver.sum() * voxel_ml, rel=1e-9)
+        assert row["tumour_ml"] == pytest.approx(tumour.sum() * voxel_ml, rel=1e-9)
+        expected_burden = tumour.sum() / liver.sum() if liver.any() else 0.0
+        assert row["tumour_burden"] == pytest.approx(expected_burden, rel=1e-9)
+        _, lesions = ndimage.label(tumour, structure=np.ones((3, 3, 3)))
+        assert row["lesion_count"] == lesions
+        assert row["liver_hu_mean"] == pytest.approx(hu[labels == 1].mean(), rel=1e-9)
+        assert row["liver_hu_std"] == pytest.approx(hu[labels == 1].std(), rel=1e-6)
+        if tumour.any():
+            assert row["tumour_hu_mean"] == pytest.approx(hu[tumour].mean(), rel=1e-9)
+            assert row["tumour_hu_std"] == pytest.approx(hu[tumour].std(), rel=1e-6)
+        else:
+            assert math.isnan(row["tumour_hu_mean"])
+            assert math.isnan(row["tumour_hu_std"])
+        slices = np.flatnonzero(liver.any(axis=(0, 1)))
+        spacing_z = nib.load(case.volume).header.get_zooms()[2]
+        expected_extent = (slices[-1] - slices[0] + 1) * spacing_z if slices.size else 0.0
+        assert row["liver_extent_mm"] == pytest.approx(expected_extent, rel=1e-6)
+
+
+def test_lesions_crossing_slab_borders_are_counted_once(tmp_path):
+    slab = solution.SLAB_SLICES
+    labels = np.zeros((12, 10, 3 * slab), dtype=np.uint8)
+    labels[1:11, 1:9, :] = 1
+    labels[2:4, 2:4, slab - 2 : slab + 2] = 2  # one lesion straight across the first border
+    labels[6, 6, 2 * slab - 1] = 2  # and one touching only by a corner across the second
+    labels[7, 7, 2 * slab] = 2
+    labels[9, 2, 5] = 2  # a lone voxel
+    labels[9, 7, 5] = 2  # another, four voxels away: not touching
+    hu = np.full(labels.shape, -1000, dtype=np.int16)
+    _write_case(tmp_path, 0, hu, labels, np.diag([-0.8, -0.8, 2.0, 1.0]))
+
+    row = solution.case_statistics(tmp_path).iloc[0]
+
+    assert row["lesion_count"] == 4
+    assert row["liver_extent_mm"] == pytest.approx(3 * slab * 2.0)
+
+
+def test_labels_outside_0_1_2_name_the_file(tmp_path):
+    labels = np.zeros((4, 4, 4), dtype=np.uint8)
+    labels[1, 1, 1] = 3
+    _write_case(tmp_path, 5, np.zeros((4, 4, 4), np.int16), labels, np.eye(4))
+    with pytest.raises(ValueError, match=r"segmentation-5\.nii: label 3"):
+        solution.case_statistics(tmp_path)
+
+
+def test_case_statistics_memory_stays_near_a_slab(tmp_path):
+    shape = (128, 128, 40 * solution.SLAB_SLICES)
+    hu = np.random.default_rng(0).integers(-1024, 400, shape, dtype=np.int16)
+    labels = np.zeros(shape, dtype=np.uint8)
+    labels[30:90, 30:90, 10:-10] = 1
+    labels[50:60, 50:60, 100:200] = 2
+    _write_case(tmp_path, 0, hu, labels, np.diag([0.7, 0.7, 1.0, 1.0]))
+    whole_volume_bytes = hu.nbytes  # 20 MB as stored; get_fdata would need 4 times that
+    del hu, labels
+
+    tracemalloc.start()
+    try:
+        solution.case_statistics(tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak < whole_volume_bytes / 4
+
+
+def test_hu_histograms_equal_numpy_histogram(lits_tiny):
+    edges = np.arange(-1024, 1024 + 16, 16, dtype=float)
+    expected = {"background": 0, "liver": 0, "tumour": 0}
+    for case in find_lits_cases(lits_tiny):
+        hu, labels = _whole(case.volume).astype(np.float64), _whole(case.segmentation)
+        for label, name in enumerate(expected):
+            clipped = np.clip(hu[labels == label], edges[0], edges[-1])
+            expected[name] = expected[name] + np.histogram(clipped, edges)[0]
+
+    histograms = solution.hu_histograms(lits_tiny)
+
+    assert histograms["bin_edges"] == edges.tolist()
+    for name, counts in expected.items():
+        assert histograms[name] == counts.tolist(), name
+
+
+def test_hu_histograms_of_a_float_volume_with_custom_edges(tmp_path):
+    hu = np.array([-5000.0, -0.5, 0.0, 0.5, 99.9, 100.0, 3000.0, 12.25], dtype=np.float32)
+    labels = np.array([0, 1, 1, 2, 1, 2, 0, 0], dtype=np.uint8)
+    _write_case(tmp_path, 0, hu.reshape(2, 2, 2), labels.reshape(2, 2, 2), np.eye(4))
+
+    histograms = solution.hu_histograms(tmp_path, bin_edges=[-100, 0, 100])
+
+    # -5000 clips into the first bin, 3000 into the last; 100 is the last bin's closed edge.
+    assert histograms["background"] == [1, 2]
+    assert histograms["liver"] == [1, 2]
+    assert histograms["tumour"] == [0, 2]
+
+
+def test_dataset_summary_matches_the_files(lits_tiny):
+    cases = find_lits_cases(lits_tiny)
+    orientations: dict[str, int] = {}
+    spacings, tumour_free, mismatched = set(), [], []
+    for case in cases:
+        volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
+        codes = _axis_codes(volume.affine)
+        orientations[codes] = orientations.get(codes, 0) + 1
+        spacings.add(round(float(volume.header.get_zooms()[2]), 2))
+        if not (_whole(case.segmentation) == 2).any():
+            tumour_free.append(case.case_id)
+        if np.abs(volume.affine - segmentation.affine).max() > 1e-4:
+            mismatched.append(case.case_id)
+
+    summary = solution.dataset_summary(lits_tiny)
+
+    assert summary["n_cases"] == len(cases)
+    assert summary["orientation_counts"] == orientations
+    assert summary["slice_spacings_mm"] == pytest.approx(sorted(spacings))
+    assert summary["tumour_free_cases"] == sorted(tumour_free)
+    assert summary["affine_mismatch_cases"] == sorted(mismatched)
+
+
+@pytest.mark.parametrize("name", PUBLIC)
+def test_exercise_stub_has_the_solution_signature_and_docstring(name):
+    stub, reference = getattr(exercise, name), getattr(solution, name)
+    assert inspect.signature(stub) == inspect.signature(reference)
+    assert inspect.getdoc(stub) == inspect.getdoc(reference)
+    assert "Hints" in inspect.getdoc(stub)
+    arguments = [None] * len(inspect.signature(stub).parameters)
+    with pytest.raises(NotImplementedError, match=name):
+        stub(*arguments)
+
+
+def test_exercise_and_solution_offer_the_same_functions():
+    def public(module):
+        return {
+            name
+            for name, value in vars(module).items()
+            if inspect.isfunction(value) and value.__module__ == module.__name__
+            if not name.startswith("_")
+        }
+
+    assert public(exercise) == public(solution) == set(PUBLIC)
+
+
+def test_exercise_imports_nothing_but_what_a_learner_has():
+    tree = ast.parse((REPO_ROOT / "exercises" / "lits_eda.py").read_text(encoding="utf-8"))
+    imported = {
+        alias.name if isinstance(node, ast.Import) else node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import | ast.ImportFrom)
+        for alias in node.names
+    }
+    assert imported <= {"pathlib", "pandas", "numpy"}
