@@ -104,7 +104,7 @@ def test_every_clean_file_carries_the_real_header(tiny_siim):
             element = dataset[keyword]
             assert (element.VR, element.value) == (vr, value), (path, keyword)
         for keyword, vr in PER_FILE_VRS.items():
-            assert dataset[keyword].VR == vr, (path, keyword)
+            assert vr == dataset[keyword].VR, (path, keyword)
         assert dataset.PatientName == dataset.PatientID
         assert re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[0-9a-f]{4}-[0-9a-f]{12}",
                             dataset.PatientID)  # fmt: skip
@@ -130,7 +130,9 @@ def test_uids_follow_the_dcmtk_pattern_and_the_minus_one_two_rule(tiny_siim):
         sop = re.fullmatch(UID.format(kind=4), dataset.SOPInstanceUID)
         study = re.fullmatch(UID.format(kind=2), dataset.StudyInstanceUID)
         series = re.fullmatch(UID.format(kind=3), dataset.SeriesInstanceUID)
-        assert sop and study and series, path
+        assert sop, path
+        assert study, path
+        assert series, path
         assert study.group(1, 2) == series.group(1, 2) == sop.group(1, 2)
         assert int(study.group(3)) == int(sop.group(3)) - 1
         assert int(series.group(3)) == int(sop.group(3)) - 2

@@ -1,4 +1,7 @@
-"""parse_age converting PatientAge with float(): '038Y' becomes NaN."""
+"""The age parser assuming every PatientAge is an Age String such as '038Y'.
+
+It cuts the last character off as the unit, so SIIM's bare '46' becomes 4 years.
+"""
 
 import math
 
@@ -6,11 +9,11 @@ import siim_eda_base
 from siim_eda_base import *  # noqa: F403  (every other function as in the solution)
 
 
-def parse_age(value):
+def _parse_age(value):
     try:
-        return float(str(value))  # MISTAKE: the unit letter of an Age String is not stripped
+        return float(str(value)[:-1])  # MISTAKE: '46' has no unit letter to cut off
     except ValueError:
         return math.nan
 
 
-siim_eda_base.parse_age = parse_age  # the solution's scan calls it by its module name
+siim_eda_base._parse_age = _parse_age  # the solution's scan calls it by its module name

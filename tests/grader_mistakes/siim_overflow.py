@@ -5,17 +5,22 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pydicom
 from siim_eda_base import *  # noqa: F403  (every other function as in the solution)
-from siim_eda_base import VIEWS, _pixels, scan_dicom_headers
+from siim_eda_base import VIEWS, scan_dicom_headers
+
+from imaging_course.datasets.siim.layout import find_siim_images, siim_image_id
 
 
 def intensity_statistics(root):
     root = Path(root)
     table = scan_dicom_headers(root)["table"]
     table = table[table["view"].isin(VIEWS)]
+    paths = {siim_image_id(p): p for s in ("train", "test") for p in find_siim_images(root, s)}
     totals = {view: [0, 0, 0, 0] for view in VIEWS}
-    for header, pixels in _pixels(root, table):
-        values = pixels  # MISTAKE: uint8 pixels squared in uint8 wrap around
+    for _, header in table.iterrows():
+        values = pydicom.dcmread(paths[header["image_id"]]).pixel_array
+        # MISTAKE: no astype(np.int64); the uint8 squares wrap around
         total = totals[header["view"]]
         total[0] += 1
         total[1] += values.size

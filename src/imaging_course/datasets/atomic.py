@@ -16,6 +16,8 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
+        # mkstemp makes the file private (0600); a dataset file is readable by everyone.
+        Path(tmp_name).chmod(0o644)
         Path(tmp_name).replace(path)
     except BaseException:
         Path(tmp_name).unlink(missing_ok=True)
@@ -23,5 +25,5 @@ def write_bytes_atomic(path: Path, data: bytes) -> None:
 
 
 def write_text_atomic(path: Path, text: str) -> None:
-    """Write ``text`` as UTF-8 with ``\\n`` line ends, atomically (see :func:`write_bytes_atomic`)."""
+    """Write ``text`` as UTF-8, atomically (see :func:`write_bytes_atomic`)."""
     write_bytes_atomic(path, text.encode("utf-8"))

@@ -64,21 +64,28 @@ def check_scale(scale: str) -> None:
 
 
 def read_stamp(path: Path) -> Stamp | None:
-    """The stamp in ``path``, or ``None`` when the file is missing or not a stamp of ours."""
+    """The stamp in ``path`` (a stamp file or a manifest, which repeats the stamp's fields),
+    or ``None`` when the file is missing or holds no stamp of ours."""
     try:
         fields = json.loads(path.read_text(encoding="utf-8"))
-        return Stamp(**fields)
-    except (FileNotFoundError, json.JSONDecodeError, TypeError):
+        return Stamp(**{name: fields[name] for name in ("dataset", "scale", "seed", "version")})
+    except (FileNotFoundError, json.JSONDecodeError, TypeError, KeyError):
         return None
 
 
 def _check_folder(out: Path, stamp: Stamp) -> None:
-    """Refuse a folder holding something other than this very generation."""
+    """Refuse a folder holding something other than this very generation: ours means an
+    in-progress stamp, a ``.complete`` stamp or a manifest naming this dataset, scale, seed."""
     if not out.exists():
         return
     if not out.is_dir():
         raise GenerationError(f"{out} exists and is not a folder")
-    found = read_stamp(out / IN_PROGRESS_NAME) or read_stamp(out / STAMP_NAME)
+    found = next(
+        filter(
+            None, (read_stamp(out / name) for name in (IN_PROGRESS_NAME, STAMP_NAME, MANIFEST_NAME))
+        ),
+        None,
+    )
     if found is None:
         if any(out.iterdir()):
             raise GenerationError(

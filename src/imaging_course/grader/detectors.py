@@ -307,18 +307,26 @@ def pixels_not_cm2(evidence: Evidence) -> str | None:
 # --- SIIM headers -----------------------------------------------------------------------
 
 
+def _misread_ages(_image_id: Any, years: Any) -> list[float] | None:
+    """Ages a misread Age String gives: a unit taken for years, or the last digit cut off."""
+    if _is_nan(years):
+        return None
+    return [years * 12, years * 52, years * 365, float(int(years) // 10)]
+
+
 @detector("age-string")
 def age_string(evidence: Evidence) -> str | None:
     """PatientAge ('038Y', an Age String) read as a plain number, or its unit ignored."""
     hint = (
         "PatientAge is a DICOM Age String such as '038Y': three digits and a unit (D, W, M, "
-        "Y). Strip the unit and convert it to years; a string you cannot parse is NaN."
+        "Y), but SIIM stores a bare number ('46'). Read the digits, convert a unit when there "
+        "is one (months, weeks, days to years); a string you cannot parse is NaN."
     )
     expected, got = _table(evidence.expected), _table(evidence.got)
     pairs = _pairs(expected, got, "image_id", "age")
     if _mostly(pairs, lambda e, g: _is_nan(g) and not _is_nan(e), share=0.8):
         return hint
-    if _fits(pairs, lambda _, e: [e * factor for factor in (12, 52, 365)]):
+    if _fits(pairs, _misread_ages):
         return hint
     if isinstance(evidence.got, dict) and isinstance(evidence.expected, dict):
         stats = [evidence.got.get(k) for k in ("age_mean", "age_median") if k in evidence.got]

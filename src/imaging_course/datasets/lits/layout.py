@@ -97,7 +97,7 @@ def _numbered_files(paths, pattern: re.Pattern, unpaired: list[UnpairedFile]) ->
 
 
 def scan_lits_layout(root: Path) -> LitsLayout:
-    """Pair every ``volume_pt*/volume-N.nii`` under ``root`` with ``segmentations/segmentation-N.nii``.
+    """Pair each ``volume_pt*/volume-N.nii`` under ``root`` with its ``segmentation-N.nii``.
 
     ``.nii.gz`` files pair too. Raises :class:`FileNotFoundError` when ``root`` or its
     ``segmentations`` folder is missing; files that cannot be paired are listed in
@@ -112,7 +112,7 @@ def scan_lits_layout(root: Path) -> LitsLayout:
         )
     unpaired: list[UnpairedFile] = []
     volumes = _numbered_files(
-        (p for folder in root.glob(VOLUME_FOLDER_GLOB) if folder.is_dir() for p in folder.iterdir()),
+        (f for part in root.glob(VOLUME_FOLDER_GLOB) if part.is_dir() for f in part.iterdir()),
         VOLUME_NAME,
         unpaired,
     )

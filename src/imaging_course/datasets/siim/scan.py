@@ -4,6 +4,7 @@ One bad file never stops a scan: it is reported with its path and the reason, an
 goes on. The real download holds such files and so does the stand-in (see the dataset card).
 """
 
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,9 +32,16 @@ def read_siim_pixels(path: Path) -> np.ndarray:
     """The ``(rows, columns)`` uint8 pixels of one file (needs a JPEG plugin: pylibjpeg or Pillow).
 
     Raises ``ValueError`` naming ``path`` when the file has no complete pixel data (a
-    truncated file reads without its Pixel Data element).
+    truncated file ends inside its Pixel Data element).
     """
-    dataset = pydicom.dcmread(path)
+    with warnings.catch_warnings():
+        # pydicom only warns when encapsulated pixel data stops before its delimiter; for
+        # a reader of pixels that is a broken file, so make it an error naming the file.
+        warnings.filterwarnings("error", message="End of file reached before delimiter")
+        try:
+            dataset = pydicom.dcmread(path)
+        except UserWarning as warning:
+            raise ValueError(f"{path}: truncated file: {warning}") from None
     if "PixelData" not in dataset:
         raise ValueError(f"{path}: no complete Pixel Data element (truncated file?)")
     return dataset.pixel_array

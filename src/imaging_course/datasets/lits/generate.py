@@ -1,0 +1,119 @@
+"""Write a LiTS stand-in: ``volume_ptK/volume-N.nii``, ``segmentations/segmentation-N.nii``,
+``MANIFEST.json`` and the ``.complete`` stamp.
+
+Cases stream one slab of slices at a time (memory stays flat whatever the slice count), each
+file written atomically and skipped when already present, so a rerun after an interruption
+completes the folder. Every byte follows from the seed and the scale: :mod:`.cases` plans the
+cases, :mod:`.phantom` paints them with per-case and per-slab seeds, nothing reads the clock.
+"""
+
+from contextlib import ExitStack
+from pathlib import Path
+
+import numpy as np
+
+from imaging_course.datasets.generation import (
+    MANIFEST_NAME,
+    Stamp,
+    begin_generation,
+    check_scale,
+    finish_generation,
+    with_progress,
+    write_manifest,
+)
+from imaging_course.datasets.lits.cases import (
+    EXTREME_MAX_HU,
+    EXTREME_MIN_HU,
+    LitsCasePlan,
+    plan_lits,
+)
+from imaging_course.datasets.lits.layout import (
+    segmentation_relative_path,
+    volume_relative_path,
+)
+from imaging_course.datasets.lits.nifti_stream import VOX_OFFSET, NiftiSlabWriter
+from imaging_course.datasets.lits.phantom import draw_anatomy, render_slabs
+
+LITS_GENERATOR_VERSION = "1"
+"""Bump when the bytes written for a seed change: old folders then read as foreign."""
+
+VOLUME_DTYPE, SEGMENTATION_DTYPE = np.int16, np.uint8
+
+AFFINE_MISMATCH, EXTREME_RANGE, TUMOUR_FREE = "affine_mismatch", "extreme_range", "tumour_free"
+"""Kinds of the quirks recorded in ``MANIFEST.json``."""
+
+
+def case_bytes(plan: LitsCasePlan) -> int:
+    """Bytes on disk of one case's volume and segmentation."""
+    voxels = int(np.prod(plan.shape))
+    return 2 * VOX_OFFSET + voxels * (np.dtype(VOLUME_DTYPE).itemsize + 1)
+
+
+def write_case(out: Path, plan: LitsCasePlan) -> None:
+    """Write whichever of ``plan``'s two files is missing under ``out``."""
+    targets = [
+        (out / volume_relative_path(plan.case_id), VOLUME_DTYPE, plan.affine, 0),
+        (
+            out / segmentation_relative_path(plan.case_id),
+            SEGMENTATION_DTYPE,
+            plan.segmentation_affine,
+            1,
+        ),
+    ]
+    missing = [target for target in targets if not target[0].exists()]
+    if not missing:
+        return
+    with ExitStack() as stack:
+        writers = [
+            (stack.enter_context(NiftiSlabWriter(path, plan.shape, dtype, affine)), which)
+            for path, dtype, affine, which in missing
+        ]
+        for slabs in render_slabs(draw_anatomy(plan)):
+            for writer, which in writers:
+                writer.write(slabs[which])
+
+
+def manifest_entries(plans: list[LitsCasePlan]) -> list[dict[str, str]]:
+    """The quirks of ``plans`` as ``MANIFEST.json`` entries (``path``, ``kind``, ``detail``)."""
+    entries = []
+    for plan in plans:
+        volume = volume_relative_path(plan.case_id).as_posix()
+        segmentation = segmentation_relative_path(plan.case_id).as_posix()
+        if plan.segmentation_affine_differs:
+            detail = (
+                f"affine differs from the volume's ({plan.orientation}, origin "
+                f"{list(plan.origin_mm)}): bare zooms at origin 0; the arrays line up voxel for voxel"
+            )
+            entries.append({"path": segmentation, "kind": AFFINE_MISMATCH, "detail": detail})
+        if plan.extreme:
+            detail = f"HU from {EXTREME_MIN_HU} to {EXTREME_MAX_HU}: a metal screw with a streak"
+            entries.append({"path": volume, "kind": EXTREME_RANGE, "detail": detail})
+        if plan.tumour_free:
+            detail = "no tumour: labels 0 and 1 only"
+            entries.append({"path": segmentation, "kind": TUMOUR_FREE, "detail": detail})
+    return entries
+
+
+def generate_lits(
+    out: Path, *, scale: str, seed: int, progress: bool = True, manifest: bool = True
+) -> None:
+    """Write the LiTS stand-in of ``scale`` for ``seed`` into ``out`` (see the dataset card).
+
+    Does nothing when ``out`` already holds it; completes it after an interruption. With
+    ``manifest=False`` no ``MANIFEST.json`` is written (the grader's held-out copies).
+    Raises :class:`~imaging_course.datasets.generation.GenerationError` for a bad scale, a
+    folder that is not ours, or too little disk.
+    """
+    check_scale(scale)
+    out = Path(out)
+    plans = plan_lits(scale, seed)
+    stamp = Stamp("lits", scale, seed, LITS_GENERATOR_VERSION)
+    if not begin_generation(out, stamp, sum(case_bytes(plan) for plan in plans)):
+        return
+    for plan in with_progress(plans, len(plans), "LiTS cases", progress):
+        write_case(out, plan)
+    if manifest:
+        write_manifest(out, stamp, manifest_entries(plans))
+    else:
+        (out / MANIFEST_NAME).unlink(missing_ok=True)
+    finish_generation(out, stamp)

@@ -1,0 +1,54 @@
+"""``python -m imaging_course.datasets``: help, and one-line errors with exit status 2."""
+
+import subprocess
+import sys
+
+COMMAND = [sys.executable, "-m", "imaging_course.datasets"]
+
+
+def _run(*arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*COMMAND, *arguments], capture_output=True, text=True, check=False)
+
+
+def test_help_explains_every_option():
+    result = _run("generate", "--help")
+    assert result.returncode == 0
+    for option in ("--scale", "--seed", "--out", "--quiet", "--no-manifest", "siim", "lits"):
+        assert option in result.stdout
+    assert "byte-identical" in result.stdout
+
+
+def test_a_bad_scale_is_one_line_and_exit_2(tmp_path):
+    result = _run("generate", "siim", "--scale", "huge", "--out", str(tmp_path / "x"))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: unknown scale 'huge': choose one of tiny, sample, full"
+    ]
+    assert not (tmp_path / "x").exists()
+
+
+def test_a_foreign_folder_is_one_line_and_exit_2(tmp_path):
+    (tmp_path / "thesis.tex").write_text("keep me", encoding="utf-8")
+    result = _run("generate", "siim", "--scale", "tiny", "--out", str(tmp_path), "--quiet")
+    assert result.returncode == 2
+    (line,) = result.stderr.strip().splitlines()
+    assert str(tmp_path) in line
+    assert "not empty" in line
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["thesis.tex"]
+
+
+def test_generate_writes_a_complete_dataset_quietly(tmp_path):
+    out = tmp_path / "siim"
+    result = _run("generate", "siim", "--scale", "tiny", "--seed", "1", "--out", str(out))
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""  # no bar off a terminal
+    assert (out / ".complete").is_file()
+    assert (out / "MANIFEST.json").is_file()
+    assert len(list(out.rglob("*.dcm"))) == 30
+
+
+def test_no_manifest_flag_leaves_it_out(tmp_path):
+    out = tmp_path / "held-out"
+    result = _run("generate", "siim", "--scale", "tiny", "--out", str(out), "--no-manifest")
+    assert result.returncode == 0, result.stderr
+    assert not (out / "MANIFEST.json").exists()

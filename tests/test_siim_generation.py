@@ -1,0 +1,103 @@
+"""Generating the SIIM stand-in: determinism, interrupted runs, idempotent reruns, refusals."""
+
+import hashlib
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from imaging_course.datasets.generation import GenerationError, Stamp, begin_generation
+from imaging_course.datasets.siim.generate import generate_siim
+
+
+def _hashes(root: Path) -> dict[str, str]:
+    return {
+        str(path.relative_to(root)): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("siim-gen") / "reference"
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+    return out
+
+
+def test_same_seed_gives_identical_bytes_another_seed_other_ones(reference, tmp_path):
+    generate_siim(tmp_path / "again", scale="tiny", seed=7, progress=False)
+    generate_siim(tmp_path / "other", scale="tiny", seed=8, progress=False)
+    same, other = _hashes(tmp_path / "again"), _hashes(reference)
+    assert same == other
+    assert len(same) > 30
+    different = _hashes(tmp_path / "other")
+    assert not set(different.values()) & {
+        digest for name, digest in same.items() if name.endswith(".dcm")
+    }
+    stamp = json.loads((reference / ".complete").read_text(encoding="utf-8"))
+    assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "1"}
+
+
+def test_killed_generation_is_completed_by_a_rerun(reference, tmp_path):
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "imaging_course.datasets", "generate", "siim"]
+    command += ["--scale", "tiny", "--seed", "7", "--out", str(out), "--quiet"]
+    process = subprocess.Popen(command)
+    deadline = time.monotonic() + 60
+    while len(list(out.rglob("*.dcm"))) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    written = list(out.rglob("*.dcm"))
+    assert 5 <= len(written) < 30, "the kill should land mid-run"
+    assert not (out / ".complete").exists()
+    subprocess.run(command, check=True)
+    assert _hashes(out) == _hashes(reference)
+
+
+def test_deleted_files_are_written_again(reference, tmp_path):
+    out = tmp_path / "holes"
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+    victims = sorted(out.rglob("*.dcm"))[::5]
+    for victim in victims:
+        victim.unlink()
+    (out / ".complete").unlink()
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+    assert _hashes(out) == _hashes(reference)
+
+
+def test_a_second_identical_run_does_nothing(reference):
+    before = {path: path.stat().st_mtime_ns for path in reference.rglob("*")}
+    start = time.perf_counter()
+    generate_siim(reference, scale="tiny", seed=7, progress=False)
+    assert time.perf_counter() - start < 0.5
+    assert {path: path.stat().st_mtime_ns for path in reference.rglob("*")} == before
+
+
+def test_without_manifest_no_manifest_is_written(tmp_path):
+    generate_siim(tmp_path / "held-out", scale="tiny", seed=7, progress=False, manifest=False)
+    assert not (tmp_path / "held-out" / "MANIFEST.json").exists()
+    assert (tmp_path / "held-out" / ".complete").is_file()
+
+
+def test_a_foreign_folder_is_refused(tmp_path):
+    (tmp_path / "notes.txt").write_text("mine", encoding="utf-8")
+    with pytest.raises(GenerationError, match=f"{tmp_path} is not empty"):
+        generate_siim(tmp_path, scale="tiny", seed=7, progress=False)
+    assert [path.name for path in tmp_path.iterdir()] == ["notes.txt"]
+
+
+def test_another_seed_in_our_folder_is_refused(reference):
+    with pytest.raises(GenerationError, match="holds siim scale tiny seed 7"):
+        generate_siim(reference, scale="tiny", seed=9, progress=False)
+
+
+def test_too_little_disk_is_refused_before_writing(tmp_path):
+    stamp = Stamp("siim", "tiny", 0, "1")
+    with pytest.raises(GenerationError, match="too little disk"):
+        begin_generation(tmp_path / "huge", stamp, needed_bytes=10**18)
+    assert not (tmp_path / "huge").exists()

@@ -1,0 +1,67 @@
+"""The readers accept the stage-2 download (flat images, CSV header without the space)."""
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from imaging_course.datasets.siim.generate import generate_siim
+from imaging_course.datasets.siim.layout import (
+    find_siim_images,
+    read_siim_labels,
+    siim_image_id,
+    siim_labels_csv,
+)
+
+
+@pytest.fixture(scope="module")
+def both_layouts(tmp_path_factory) -> tuple[Path, Path]:
+    """A tiny stage-1 folder, and the same files rearranged as the stage-2 download."""
+    base = tmp_path_factory.mktemp("siim-layouts")
+    stage1 = base / "stage1"
+    generate_siim(stage1, scale="tiny", seed=2, progress=False)
+    stage2 = base / "stage2"
+    (stage2 / "stage_2_images").mkdir(parents=True)
+    for path in stage1.rglob("*.dcm"):
+        shutil.copy(path, stage2 / "stage_2_images" / path.name)
+    text = (stage1 / "train-rle.csv").read_text(encoding="utf-8").replace(", ", ",")
+    (stage2 / "stage_2_train.csv").write_text(text, encoding="utf-8")
+    return stage1, stage2
+
+
+def test_stage2_labels_read_as_stage1_labels(both_layouts):
+    stage1, stage2 = both_layouts
+    assert siim_labels_csv(stage2).name == "stage_2_train.csv"
+    assert (
+        (stage2 / "stage_2_train.csv")
+        .read_text(encoding="utf-8")
+        .startswith("ImageId,EncodedPixels\n")
+    )
+    assert read_siim_labels(stage2).equals(read_siim_labels(stage1))
+
+
+def test_stage2_images_split_by_the_label_csv(both_layouts):
+    stage1, stage2 = both_layouts
+    labelled = set(read_siim_labels(stage1)["ImageId"])
+    stage2_train = {siim_image_id(p) for p in find_siim_images(stage2, "train")}
+    assert stage2_train == labelled
+    stage1_all = {siim_image_id(p) for p in stage1.rglob("*.dcm")}
+    assert {siim_image_id(p) for p in find_siim_images(stage2, "test")} == (stage1_all - labelled)
+
+
+def test_stage1_splits_are_the_folders(both_layouts):
+    stage1, _ = both_layouts
+    train = find_siim_images(stage1, "train")
+    test = find_siim_images(stage1, "test")
+    assert (len(train), len(test)) == (24, 6)
+    assert all(p.relative_to(stage1).parts[0] == "dicom-images-train" for p in train)
+    assert all(len(p.relative_to(stage1).parts) == 4 for p in train + test)
+
+
+def test_missing_layout_and_bad_split_are_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match="holds no SIIM images"):
+        find_siim_images(tmp_path)
+    with pytest.raises(FileNotFoundError, match=r"train-rle\.csv"):
+        siim_labels_csv(tmp_path)
+    with pytest.raises(ValueError, match="split"):
+        find_siim_images(tmp_path, "validation")
