@@ -102,3 +102,13 @@ def test_read_result_refuses_non_json(tmp_path):
     (tmp_path / "result.json").write_bytes(b"\x80\x04not json")
     with pytest.raises(ResultError, match=r"result\.json"):
         read_result(tmp_path)
+
+
+def test_compressed_arrays_only_from_the_graders_own_files(tmp_path):
+    mask = np.zeros((64, 64), dtype=np.uint8)
+    mask[3:9, 5:7] = 255
+    tree = encode({"mask": mask}, tmp_path, prefix="decode_rle-", compress=True)
+    assert (tmp_path / "decode_rle-array-0.npz").is_file()
+    assert np.array_equal(decode(tree, tmp_path, trusted_npz=True)["mask"], mask)
+    with pytest.raises(ResultError, match="compressed arrays are not accepted"):
+        decode(tree, tmp_path)

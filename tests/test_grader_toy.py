@@ -178,7 +178,7 @@ def test_references_are_written_with_the_data_fingerprint(toy_data, tmp_path):
     written = write_references(computed, tmp_path)
     names = sorted(path.name for path in written)
     assert names == sorted(f"{name}.json" for name in TOY_TABLE.calls)
-    assert (tmp_path / "toy" / "grid-array-0.npy").is_file()
+    assert (tmp_path / "toy" / "grid-array-0.npz").is_file()
     text = (tmp_path / "toy" / "total.json").read_text()
     assert '"seed": 3' in text
     assert '"scale": "sample"' in text

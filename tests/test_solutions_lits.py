@@ -8,6 +8,7 @@ that cross slab borders, a float volume, a volume far longer than a slab.
 import ast
 import importlib.util
 import inspect
+import json
 import math
 import tracemalloc
 from pathlib import Path
@@ -15,10 +16,10 @@ from pathlib import Path
 import nibabel as nib
 import numpy as np
 import pytest
-from imaging_course.datasets.lits.generate import generate_lits
-from imaging_course.datasets.lits.layout import find_lits_cases
 from scipy import ndimage
 
+from imaging_course.datasets.lits.generate import generate_lits
+from imaging_course.datasets.lits.layout import find_lits_cases
 from imaging_course.datasets.paths import REPO_ROOT
 
 PUBLIC = ("volume_table", "case_statistics", "hu_histograms", "dataset_summary")
@@ -219,6 +220,24 @@ def test_dataset_summary_matches_the_files(lits_tiny):
     assert summary["slice_spacings_mm"] == pytest.approx(sorted(spacings))
     assert summary["tumour_free_cases"] == sorted(tumour_free)
     assert summary["affine_mismatch_cases"] == sorted(mismatched)
+
+
+def test_dataset_summary_finds_the_planted_cases(lits_tiny):
+    manifest = json.loads((lits_tiny / "MANIFEST.json").read_text(encoding="utf-8"))
+
+    def planted(kind: str) -> list[int]:
+        return sorted(
+            int(Path(entry["path"]).stem.split("-")[1])
+            for entry in manifest["planted"]
+            if entry["kind"] == kind
+        )
+
+    summary = solution.dataset_summary(lits_tiny)
+
+    assert planted("tumour_free")
+    assert planted("affine_mismatch")
+    assert summary["tumour_free_cases"] == planted("tumour_free")
+    assert summary["affine_mismatch_cases"] == planted("affine_mismatch")
 
 
 @pytest.mark.parametrize("name", PUBLIC)

@@ -2,7 +2,7 @@
 
 `make reference` runs ``solutions/`` (in the sandbox, like any learner code) on the sample
 data and writes one file per call to ``reference/<dataset>/<call>.json`` (arrays beside it as
-``<call>-array-<n>.npy``), each with the data's fingerprint: the ``.complete`` stamp the
+``<call>-array-<n>.npz``), each with the data's fingerprint: the ``.complete`` stamp the
 generator wrote (dataset, scale, seed, version). Grading uses the stored files only when the
 data's stamp matches; for a real Kaggle download (no stamp of ours) or data regenerated with
 another seed, the references are computed live from ``solutions/``.
@@ -98,15 +98,18 @@ def compute_references(
 
 
 def write_references(references: ReferenceSet, folder: Path = REFERENCE_DIR) -> list[Path]:
-    """Write one JSON file per call (arrays as ``.npy`` beside it); return the JSON files."""
+    """Write one JSON file per call (arrays as ``.npz`` beside it); return the JSON files."""
     target = folder / references.dataset
     target.mkdir(parents=True, exist_ok=True)
     written = []
-    for old in target.glob("*-array-*.npy"):
+    for old in target.glob("*-array-*.np[yz]"):
         old.unlink()
     for name, value in references.outputs.items():
         tree = results.encode(
-            {"args": list(references.args[name]), "value": value}, target, prefix=f"{name}-"
+            {"args": list(references.args[name]), "value": value},
+            target,
+            prefix=f"{name}-",
+            compress=True,
         )
         document = {
             "format": FORMAT_VERSION,
@@ -138,7 +141,7 @@ def load_references(
             document = results.read_json_file(path)
             if document.get("fingerprint") != fingerprint:
                 return None
-            decoded = results.decode(document["tree"], target)
+            decoded = results.decode(document["tree"], target, trusted_npz=True)
         except (results.ResultError, KeyError, TypeError, AttributeError) as exc:
             raise ReferenceError(f"{path}: damaged reference file ({exc})") from None
         outputs[spec.name] = decoded["value"]

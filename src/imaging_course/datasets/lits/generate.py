@@ -81,8 +81,8 @@ def manifest_entries(plans: list[LitsCasePlan]) -> list[dict[str, str]]:
         segmentation = segmentation_relative_path(plan.case_id).as_posix()
         if plan.segmentation_affine_differs:
             detail = (
-                f"affine differs from the volume's ({plan.orientation}, origin "
-                f"{list(plan.origin_mm)}): bare zooms at origin 0; the arrays line up voxel for voxel"
+                f"affine differs from {volume}'s ({plan.orientation}, origin "
+                f"{list(plan.origin_mm)}): bare zooms at origin 0; arrays align voxel for voxel"
             )
             entries.append({"path": segmentation, "kind": AFFINE_MISMATCH, "detail": detail})
         if plan.extreme:

@@ -125,7 +125,7 @@ class QuizDirective(SphinxDirective):
         hint = self._optional_inline(source, "hint", messages)
         explanation = self._optional_inline(source, "explanation", messages)
         form = QuizForm()
-        form += QuizQuestion("", *question)
+        form += QuizQuestion("", "", *question)
         answer = QuizAnswer()
         choices: list[Choice] = []
         if source.kind == "numeric":
@@ -209,9 +209,9 @@ class QuizDirective(SphinxDirective):
             name=f"quiz-{source.quiz_id}",
             input_id=f"quiz-{source.quiz_id}-{index}",
         )
-        choice += QuizChoiceLabel("", *label)
+        choice += QuizChoiceLabel("", "", *label)
         if feedback:
-            choice += QuizChoiceFeedback("", *feedback)
+            choice += QuizChoiceFeedback("", "", *feedback)
         return choice, label, feedback
 
 
@@ -236,8 +236,8 @@ def _numeric_answer_text(answer: float, tolerance: Tolerance, unit: str) -> str:
 def _answer_item(
     correct: bool, label: list[nodes.Node], feedback: list[nodes.Node]
 ) -> nodes.list_item:
-    verdict = "Right: " if correct else "Wrong: "
-    paragraph = nodes.paragraph("", "", nodes.strong("", verdict))
+    verdict = "Right:" if correct else "Wrong:"
+    paragraph = nodes.paragraph("", "", nodes.strong("", verdict), nodes.Text(" "))
     paragraph.extend(node.deepcopy() for node in label)
     if feedback:
         paragraph += nodes.Text(" \N{EM DASH} ")

@@ -84,9 +84,13 @@ def quiz_as_gift(record: QuizRecord) -> str:
     question = record.question
     if record.kind == "numeric" and record.unit:
         question = f"{question} (in {record.unit})"
-    body = _gift_numeric(record) if record.kind == "numeric" else _gift_choices(record)
-    general = f"\n####{gift_escape(record.explanation)}" if record.explanation else ""
-    return f"::{gift_escape(record.quiz_id)}::[plain]{gift_escape(question)}{{{body}{general}\n}}"
+    general = f"####{gift_escape(record.explanation)}" if record.explanation else ""
+    if record.kind == "numeric":
+        answers = f"{_gift_numeric(record)}{general}"
+    else:
+        answers = f"{_gift_choices(record)}\n{general}" if general else _gift_choices(record)
+        answers += "\n"
+    return f"::{gift_escape(record.quiz_id)}::[plain]{gift_escape(question)}{{{answers}}}"
 
 
 def _gift_numeric(record: QuizRecord) -> str:

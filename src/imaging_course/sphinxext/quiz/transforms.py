@@ -6,7 +6,7 @@ number is asked in, the hint, then the answer with each choice's feedback and th
 """
 
 from docutils import nodes
-from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.application import Sphinx
 
 from .nodes import (
     Quiz,
@@ -21,24 +21,19 @@ from .nodes import (
 _CHOICE_MARKS = {"single": "( ) ", "multiple": "[ ] "}
 
 
-class PlainQuizzes(SphinxPostTransform):
-    """Replace each :class:`~.nodes.Quiz` with ordinary nodes, for non-HTML builders."""
-
-    default_priority = 200
-
-    def is_supported(self) -> bool:
-        return self.app.builder.format != "html"
-
-    def run(self, **kwargs) -> None:
-        for quiz in list(self.document.findall(Quiz)):
-            quiz.replace_self(plain_quiz(quiz))
+def replace_quizzes_outside_html(app: Sphinx, doctree: nodes.document, docname: str) -> None:
+    """``doctree-resolved``: for a non-HTML builder, make each quiz ordinary nodes."""
+    if app.builder.format == "html":
+        return
+    for quiz in list(doctree.findall(Quiz)):
+        quiz.replace_self(plain_quiz(quiz))
 
 
 def plain_quiz(quiz: Quiz) -> nodes.container:
     """The quiz as a container of paragraphs and bullet lists."""
     plain = nodes.container(classes=["quiz"])
     question = next(iter(quiz.findall(QuizQuestion)))
-    plain += nodes.paragraph("", "", nodes.strong("", "Quiz: "), *_copies(question))
+    plain += nodes.paragraph("", "", nodes.strong("", "Quiz:"), nodes.Text(" "), *_copies(question))
     choices = nodes.bullet_list()
     for choice in quiz.findall(QuizChoice):
         label = next(iter(choice.findall(QuizChoiceLabel)))
@@ -50,7 +45,7 @@ def plain_quiz(quiz: Quiz) -> nodes.container:
         unit = f" (in {numeric['unit']})" if numeric["unit"] else ""
         plain += nodes.paragraph("", f"Answer with a number{unit}.")
     for hint in quiz.findall(QuizHint):
-        plain += nodes.paragraph("", "", nodes.strong("", "Hint: "), *_inline_copies(hint))
+        plain += nodes.paragraph("", "", nodes.strong("", "Hint:"), nodes.Text(" "), *_inline_copies(hint))
     for answer in quiz.findall(QuizAnswer):
         plain += nodes.rubric("", "Answer")
         plain.extend(_copies(answer))

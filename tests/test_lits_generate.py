@@ -1,0 +1,242 @@
+"""The tiny LiTS stand-in written to disk and read back with nibabel: layout, headers,
+affines, labels, tissue intensities, determinism, interrupted generation, the manifest."""
+
+import hashlib
+import io
+import json
+import shutil
+
+import nibabel as nib
+import numpy as np
+import pytest
+from imaging_course.datasets.generation import GenerationError
+from imaging_course.datasets.lits.cases import plan_lits
+from imaging_course.datasets.lits.generate import generate_lits
+from imaging_course.datasets.lits.layout import find_lits_cases
+from imaging_course.datasets.lits.nifti_stream import NiftiSlabWriter
+from imaging_course.datasets.lits.phantom import (
+    AIR,
+    CANCELLOUS_BONE,
+    CORTICAL_BONE,
+    FAT,
+    LIVER,
+    MUSCLE,
+    RIB,
+    SLAB_SLICES,
+    TABLE,
+    TUMOUR,
+    draw_anatomy,
+    tissue_slab,
+)
+
+REAL_ORIENTATIONS = {
+    **dict.fromkeys(range(28), "LAS"),
+    **dict.fromkeys(range(28, 48), "RAS"),
+    **dict.fromkeys(range(48, 53), "LAS"),
+    **dict.fromkeys(range(53, 68), "LPS"),
+    **dict.fromkeys(range(68, 83), "RAS"),
+    **dict.fromkeys(range(83, 131), "LPS"),
+}
+"""DATASETS.md: LAS (cases 0-27, 48-52), RAS (28-47, 68-82), LPS (53-67, 83-130)."""
+
+NIFTI_DATATYPE_INT16, NIFTI_DATATYPE_UINT8 = 4, 2
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    root = tmp_path_factory.mktemp("lits") / "tiny"
+    generate_lits(root, scale="tiny", seed=0, progress=False)
+    return root
+
+
+def _hashes(root):
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def _array(path):
+    return np.asarray(nib.load(path).dataobj)
+
+
+def test_files_sit_in_the_kaggle_part_folders(tiny):
+    cases = find_lits_cases(tiny)
+    assert 3 <= len(cases) <= 4
+    for case in cases:
+        assert case.segmentation == tiny / "segmentations" / f"segmentation-{case.case_id}.nii"
+        part = int(case.volume.parent.name.removeprefix("volume_pt"))
+        assert (1 <= part <= 5) if case.case_id <= 50 else (6 <= part <= 8)
+    names = {path.name for path in tiny.rglob("*") if path.is_file()}
+    assert not [name for name in names if name.endswith((".gz", ".part"))]
+
+
+def test_headers_are_uncompressed_nifti1_int16_and_uint8(tiny):
+    for case in find_lits_cases(tiny):
+        for path, datatype, itemsize in (
+            (case.volume, NIFTI_DATATYPE_INT16, 2),
+            (case.segmentation, NIFTI_DATATYPE_UINT8, 1),
+        ):
+            raw = path.read_bytes()
+            assert raw[344:348] == b"n+1\x00", path
+            # nib.load resets vox_offset in the image's header copy: read the stored one.
+            header = nib.Nifti1Header.from_fileobj(io.BytesIO(raw[:352]))
+            assert int(header["datatype"]) == datatype
+            assert int(header["vox_offset"]) == 352
+            assert header["dim"][0] == 3
+            nx, ny, nz = header.get_data_shape()
+            assert (nx, ny) == (64, 64)
+            assert len(raw) == 352 + nx * ny * nz * itemsize
+
+
+def test_affines_give_the_real_orientation_of_each_case_number(tiny):
+    seen = set()
+    for case in find_lits_cases(tiny):
+        codes = "".join(nib.aff2axcodes(nib.load(case.volume).affine))
+        assert codes == REAL_ORIENTATIONS[case.case_id], case.volume
+        seen.add(codes)
+    assert len(seen) >= 2
+
+
+def test_one_segmentation_affine_differs_while_the_arrays_line_up(tiny):
+    mismatched = []
+    for case in find_lits_cases(tiny):
+        volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
+        assert volume.shape == segmentation.shape
+        if not np.allclose(volume.affine, segmentation.affine, atol=1e-4):
+            mismatched.append(case.case_id)
+            # Aligned arrays: the voxels labelled liver hold liver HU, not a flipped mixture.
+            hu, labels = _array(case.volume), _array(case.segmentation)
+            assert 60 - 30 < hu[labels == 1].mean() < 160 + 30
+            assert hu[labels == 1].std() < 40
+    assert len(mismatched) == 1
+    assert 48 <= mismatched[0] <= 52
+
+
+def test_labels_are_exactly_0_1_2_and_a_case_is_tumour_free(tiny):
+    label_sets = [set(np.unique(_array(c.segmentation)).tolist()) for c in find_lits_cases(tiny)]
+    assert {0, 1} in label_sets
+    assert all(labels in ({0, 1}, {0, 1, 2}) for labels in label_sets)
+    assert label_sets.count({0, 1, 2}) >= 2
+
+
+def test_liver_volumes_in_ml_are_in_the_real_range(tiny):
+    for case in find_lits_cases(tiny):
+        image = nib.load(case.segmentation)
+        voxel_ml = np.prod(image.header.get_zooms()[:3]) / 1000
+        liver_ml = (_array(case.segmentation) >= 1).sum() * voxel_ml
+        assert 542 <= liver_ml <= 3195, case.segmentation
+
+
+def test_minima_and_maxima_are_the_scanner_values(tiny):
+    extremes = []
+    for case in find_lits_cases(tiny):
+        hu = _array(case.volume)
+        extremes.append((int(hu.min()), int(hu.max())))
+    assert (-10522, 27572) in extremes
+    ordinary = [low for low, high in extremes if (low, high) != (-10522, 27572)]
+    assert set(ordinary) <= {-1024, -2048, -3024}
+    assert all(1023 <= high for _, high in extremes)
+
+
+TISSUE_RANGES_HU = {
+    AIR: (-1024, -960),
+    FAT: (-160, -40),
+    MUSCLE: (0, 100),
+    CORTICAL_BONE: (300, 1500),
+    CANCELLOUS_BONE: (150, 550),
+    RIB: (250, 900),
+    TABLE: (40, 300),
+}
+"""1st to 99th percentile bounds of each tissue's stored HU."""
+
+
+def test_tissue_intensities_are_ct_like(tiny):
+    """Sample each painted region of the stored volume (the phantom's tissue map says where)."""
+    for plan in plan_lits("tiny", 0):
+        (case,) = [c for c in find_lits_cases(tiny) if c.case_id == plan.case_id]
+        anatomy = draw_anatomy(plan)
+        tissue = np.concatenate(
+            [tissue_slab(anatomy, start) for start in range(0, plan.shape[2], SLAB_SLICES)], axis=2
+        )
+        hu, labels = _array(case.volume), _array(case.segmentation)
+        assert ((tissue == LIVER) == (labels == 1)).all()
+        for code, (low, high) in TISSUE_RANGES_HU.items():
+            values = hu[tissue == code]
+            assert values.size > 20, code
+            assert low <= np.percentile(values, 1) and np.percentile(values, 99) <= high, code
+        liver_mean = hu[tissue == LIVER].mean()
+        assert 60 - 3 <= liver_mean <= 160 + 3
+        if (tissue == TUMOUR).any():
+            assert hu[tissue == TUMOUR].mean() < liver_mean - 20
+
+
+def test_same_seed_gives_identical_bytes_and_another_seed_other_values(tiny, tmp_path):
+    generate_lits(tmp_path / "again", scale="tiny", seed=0, progress=False)
+    generate_lits(tmp_path / "other", scale="tiny", seed=1, progress=False)
+
+    assert _hashes(tmp_path / "again") == _hashes(tiny)
+    first = find_lits_cases(tiny)[0]
+    other = find_lits_cases(tmp_path / "other")[0]
+    assert other.case_id != first.case_id or not np.array_equal(
+        _array(other.volume), _array(first.volume)
+    )
+    assert _hashes(tmp_path / "other") != _hashes(tiny)
+
+
+def test_a_rerun_after_an_interruption_completes_the_folder(tiny, tmp_path):
+    out = tmp_path / "interrupted"
+    shutil.copytree(tiny, out)
+    # What an interruption leaves: no stamp, the in-progress mark, a temporary file, and
+    # some files never written.
+    (out / ".complete").rename(out / ".generating")
+    (out / "MANIFEST.json").unlink()
+    cases = find_lits_cases(out)
+    cases[1].volume.unlink()
+    cases[2].segmentation.unlink()
+    (cases[1].volume.parent / f".{cases[1].volume.name}.x1y2.part").write_bytes(b"\x00" * 100)
+
+    generate_lits(out, scale="tiny", seed=0, progress=False)
+
+    hashes = {k: v for k, v in _hashes(out).items() if not k.endswith(".part")}
+    assert hashes == _hashes(tiny)
+    assert not (out / ".generating").exists()
+
+
+def test_a_failed_write_leaves_no_file_under_the_real_name(tmp_path):
+    path = tmp_path / "volume_pt1" / "volume-0.nii"
+    with pytest.raises(RuntimeError, match="disk gone"):  # noqa: PT012
+        with NiftiSlabWriter(path, (4, 4, 8), np.int16, np.eye(4)) as writer:
+            writer.write(np.zeros((4, 4, 4), np.int16))
+            raise RuntimeError("disk gone")
+    assert list(path.parent.iterdir()) == []
+
+
+def test_too_few_slices_is_an_error_naming_the_file(tmp_path):
+    path = tmp_path / "volume-0.nii"
+    with pytest.raises(ValueError, match=r"volume-0\.nii: 4 slices written, 8 expected"):  # noqa: PT012
+        with NiftiSlabWriter(path, (4, 4, 8), np.int16, np.eye(4)) as writer:
+            writer.write(np.zeros((4, 4, 4), np.int16))
+    assert not path.exists()
+
+
+def test_manifest_records_the_quirks_and_can_be_left_out(tiny, tmp_path):
+    manifest = json.loads((tiny / "MANIFEST.json").read_text(encoding="utf-8"))
+    kinds = {entry["kind"]: entry for entry in manifest["planted"]}
+    assert manifest["counts"] == {"affine_mismatch": 1, "extreme_range": 1, "tumour_free": 1}
+    for entry in manifest["planted"]:
+        assert (tiny / entry["path"]).is_file()
+    assert "-10522" in kinds["extreme_range"]["detail"]
+    assert kinds["affine_mismatch"]["path"].startswith("segmentations/segmentation-")
+    stamp = json.loads((tiny / ".complete").read_text(encoding="utf-8"))
+    assert stamp == {"dataset": "lits", "scale": "tiny", "seed": 0, "version": "1"}
+
+    generate_lits(tmp_path / "held-out", scale="tiny", seed=0, progress=False, manifest=False)
+    assert not (tmp_path / "held-out" / "MANIFEST.json").exists()
+    assert (tmp_path / "held-out" / ".complete").exists()
+
+
+def test_a_bad_scale_is_refused(tmp_path):
+    with pytest.raises(GenerationError, match="unknown scale 'huge'"):
+        generate_lits(tmp_path / "x", scale="huge", seed=0, progress=False)
