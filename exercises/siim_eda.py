@@ -192,9 +192,9 @@ def intensity_statistics(root: Path | str) -> pd.DataFrame:
 def duplicate_images(root: Path | str) -> list[list[str]]:
     """Groups of images (both splits) whose pixel data are identical.
 
-    Compares the stored Pixel Data bytes (compressed as they are), which is 30 times faster
-    than decoding every image: equal bytes decode to equal pixels, and re-encoding with lossy
-    JPEG changes the pixels, so equal images of this dataset have equal bytes.
+    Identical means the same stored Pixel Data bytes (compressed as they are): equal bytes
+    decode to equal pixels, and a lossy JPEG re-encode changes the pixels, so equal images of
+    this dataset have equal bytes. Comparing bytes is over ten times faster than decoding.
 
     Parameters
     ----------

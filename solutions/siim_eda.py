@@ -82,33 +82,46 @@ class DamagedDicomError(ValueError):
 
 @contextmanager
 def _bare_age_warnings_silenced() -> Iterator[None]:
-    # SIIM stores PatientAge as '38' instead of the DICOM form '038Y'; a pydicom that validates
-    # values as it reads them warns about it on every file. We parse both forms ourselves
-    # (_parse_age), so this one warning carries no news; every other warning still gets out.
+    # SIIM stores PatientAge as '38' instead of the DICOM form '038Y'. pydicom warns about such
+    # a value whenever it validates one: pydicom 3.0 on assignment only (the scan reads stored
+    # bytes and never asks), a pydicom that validates what it reads on every file. We parse
+    # both forms ourselves (_parse_age), so this one warning carries no news; every other
+    # warning still gets out.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=AS_WARNING, category=UserWarning)
         yield
 
 
-def _parse_age(value: object) -> float:
-    """Age in years from a DICOM ``PatientAge`` value; NaN when missing or unparseable.
+def _parse_age(text: str) -> float:
+    """Age in years from a stored ``PatientAge``; NaN when empty or unparseable.
 
     Accepts the valid DICOM form (``'038Y'``, ``'006M'``, ``'002W'``, ``'010D'``) and the bare
     integer that SIIM stores (``'38'``, read as years).
     """
-    if value is None:
-        return math.nan
-    match = _AGE_PATTERN.match(str(value))
+    match = _AGE_PATTERN.match(text)
     if match is None:
         return math.nan
     number, unit = match.groups()
     return float(number) * _YEARS_PER_UNIT[unit.upper()]
 
 
-def _text(dataset: pydicom.Dataset, keyword: str) -> str:
-    """The attribute's value as stripped text; ``""`` when absent or empty."""
-    value = dataset.get(keyword)
-    return "" if value is None else str(value).strip()
+def _stored_text(dataset: pydicom.Dataset, keyword: str) -> str:
+    """The attribute's value as stored (stripped text, values joined by ``\\``); ``""`` when
+    absent or empty.
+
+    Reads the raw element instead of ``dataset.get(keyword)``: converting and validating the
+    six values through pydicom takes 0.15 ms a file against 0.03 ms for the stored bytes, a
+    third of the whole scan. The attributes read here are ASCII in every character set.
+    """
+    element = dataset.get_item(keyword)
+    if element is None or element.value is None:
+        return ""
+    value = element.value
+    if isinstance(value, bytes):  # not converted yet: the usual case
+        return value.decode("latin-1").strip(" \0")
+    if isinstance(value, str):
+        return value.strip()
+    return "\\".join(str(item) for item in value)  # converted multi-value, e.g. PixelSpacing
 
 
 def _check_pixel_data_complete(handle, dataset: pydicom.Dataset, size: int) -> None:
@@ -175,21 +188,20 @@ def _read_header(path: Path) -> pydicom.Dataset:
 
 def _header_row(dataset: pydicom.Dataset, image_id: str, split: str) -> tuple[dict, list[str]]:
     """The table row of one file, and the keywords of :data:`QUALITY_TAGS` it lacks."""
-    quality = {keyword: dataset.get(keyword) for keyword in QUALITY_TAGS}
-    spacing = quality["PixelSpacing"]
+    stored = {keyword: _stored_text(dataset, keyword) for keyword in QUALITY_TAGS}
+    spacing = stored["PixelSpacing"].split("\\")[0]
     row = {
         "image_id": image_id,
         "split": split,
-        "patient_id": _text(dataset, "PatientID"),
-        "age": _parse_age(quality["PatientAge"]),
-        "sex": str(quality["PatientSex"] or "").strip(),
-        "view": str(quality["ViewPosition"] or "").strip(),
+        "patient_id": _stored_text(dataset, "PatientID"),
+        "age": _parse_age(stored["PatientAge"]),
+        "sex": stored["PatientSex"],
+        "view": stored["ViewPosition"],
         "rows": int(dataset.Rows),
         "columns": int(dataset.Columns),
-        "pixel_spacing_mm": float(spacing[0]) if spacing else math.nan,
+        "pixel_spacing_mm": float(spacing) if spacing else math.nan,
     }
-    lacking = [keyword for keyword, value in quality.items() if not str(value or "").strip()]
-    return row, lacking
+    return row, [keyword for keyword, text in stored.items() if not text]
 
 
 def _scan(root: Path) -> tuple[pd.DataFrame, list[dict], list[dict]]:
@@ -439,7 +451,7 @@ def mask_statistics(root: Path | str) -> pd.DataFrame:
         for rle in image_rows["EncodedPixels"]:
             union |= decode_rle(rle, width, height) > 0
         area_px = int(np.count_nonzero(union))
-        upper_px = int(np.count_nonzero(union[: height // 2]))
+        upper_px = int(np.count_nonzero(union[: (height + 1) // 2]))  # rows < height / 2
         spacing_mm = float(header["pixel_spacing_mm"])
         rows.append(
             {
@@ -516,9 +528,9 @@ def intensity_statistics(root: Path | str) -> pd.DataFrame:
 def duplicate_images(root: Path | str) -> list[list[str]]:
     """Groups of images (both splits) whose pixel data are identical.
 
-    Compares the stored Pixel Data bytes (compressed as they are), which is 30 times faster
-    than decoding every image: equal bytes decode to equal pixels, and re-encoding with lossy
-    JPEG changes the pixels, so equal images of this dataset have equal bytes.
+    Identical means the same stored Pixel Data bytes (compressed as they are): equal bytes
+    decode to equal pixels, and a lossy JPEG re-encode changes the pixels, so equal images of
+    this dataset have equal bytes. Comparing bytes is over ten times faster than decoding.
 
     Parameters
     ----------

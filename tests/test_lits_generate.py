@@ -9,6 +9,7 @@ import shutil
 import nibabel as nib
 import numpy as np
 import pytest
+
 from imaging_course.datasets.generation import GenerationError
 from imaging_course.datasets.lits.cases import plan_lits
 from imaging_course.datasets.lits.generate import generate_lits
@@ -137,7 +138,7 @@ def test_minima_and_maxima_are_the_scanner_values(tiny):
     assert (-10522, 27572) in extremes
     ordinary = [low for low, high in extremes if (low, high) != (-10522, 27572)]
     assert set(ordinary) <= {-1024, -2048, -3024}
-    assert all(1023 <= high for _, high in extremes)
+    assert all(high >= 1023 for _, high in extremes)
 
 
 TISSUE_RANGES_HU = {
@@ -145,7 +146,7 @@ TISSUE_RANGES_HU = {
     FAT: (-160, -40),
     MUSCLE: (0, 100),
     CORTICAL_BONE: (300, 1500),
-    CANCELLOUS_BONE: (150, 550),
+    CANCELLOUS_BONE: (100, 550),
     RIB: (250, 900),
     TABLE: (40, 300),
 }
@@ -165,7 +166,8 @@ def test_tissue_intensities_are_ct_like(tiny):
         for code, (low, high) in TISSUE_RANGES_HU.items():
             values = hu[tissue == code]
             assert values.size > 20, code
-            assert low <= np.percentile(values, 1) and np.percentile(values, 99) <= high, code
+            assert np.percentile(values, 1) >= low, code
+            assert np.percentile(values, 99) <= high, code
         liver_mean = hu[tissue == LIVER].mean()
         assert 60 - 3 <= liver_mean <= 160 + 3
         if (tissue == TUMOUR).any():
@@ -206,18 +208,18 @@ def test_a_rerun_after_an_interruption_completes_the_folder(tiny, tmp_path):
 
 def test_a_failed_write_leaves_no_file_under_the_real_name(tmp_path):
     path = tmp_path / "volume_pt1" / "volume-0.nii"
-    with pytest.raises(RuntimeError, match="disk gone"):  # noqa: PT012
-        with NiftiSlabWriter(path, (4, 4, 8), np.int16, np.eye(4)) as writer:
-            writer.write(np.zeros((4, 4, 4), np.int16))
-            raise RuntimeError("disk gone")
+    writer = NiftiSlabWriter(path, (4, 4, 8), np.int16, np.eye(4))
+    with pytest.raises(RuntimeError, match="disk gone"), writer:  # noqa: PT012
+        writer.write(np.zeros((4, 4, 4), np.int16))
+        raise RuntimeError("disk gone")
     assert list(path.parent.iterdir()) == []
 
 
 def test_too_few_slices_is_an_error_naming_the_file(tmp_path):
     path = tmp_path / "volume-0.nii"
-    with pytest.raises(ValueError, match=r"volume-0\.nii: 4 slices written, 8 expected"):  # noqa: PT012
-        with NiftiSlabWriter(path, (4, 4, 8), np.int16, np.eye(4)) as writer:
-            writer.write(np.zeros((4, 4, 4), np.int16))
+    writer = NiftiSlabWriter(path, (4, 4, 8), np.int16, np.eye(4))
+    with pytest.raises(ValueError, match=r"volume-0\.nii: 4 slices written, 8 expected"), writer:
+        writer.write(np.zeros((4, 4, 4), np.int16))
     assert not path.exists()
 
 

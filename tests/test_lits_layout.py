@@ -4,6 +4,7 @@ folders, numeric order, and every file it cannot pair reported by name."""
 import nibabel as nib
 import numpy as np
 import pytest
+
 from imaging_course.datasets.lits.layout import (
     UnpairedLitsFileWarning,
     find_lits_cases,
@@ -77,5 +78,5 @@ def test_part_folders_follow_the_case_number(case_id, part):
 
 
 def test_a_case_number_outside_the_real_range_is_refused():
-    with pytest.raises(ValueError, match="131 is outside 0..130"):
+    with pytest.raises(ValueError, match=r"131 is outside 0\.\.130"):
         volume_part(131)

@@ -4,6 +4,7 @@ dataset's figures in DATASETS.md: shapes, spacings, HU floors, tumour-free cases
 import nibabel as nib
 import numpy as np
 import pytest
+
 from imaging_course.datasets.lits.generate import generate_lits
 from imaging_course.datasets.lits.layout import find_lits_cases
 
@@ -53,24 +54,30 @@ def test_spacings_are_real_thin_and_thick_with_float_noise(figures):
     slices = [row["zooms"][2] for row in figures]
     assert all(0.557 <= spacing <= 1.0 for spacing in in_plane)
     assert all(0.69 <= spacing <= 5.01 for spacing in slices)
-    assert min(slices) <= 1.0 and max(slices) >= 2.5
+    assert min(slices) <= 1.0
+    assert max(slices) >= 2.5
     noisy = [s for s in slices if abs(s - round(s, 1)) > 1e-6]
-    assert noisy and all(abs(s - round(s, 1)) <= 2e-3 for s in noisy)
+    assert noisy
+    assert all(abs(s - round(s, 1)) <= 2e-3 for s in noisy)
 
 
 def test_all_three_orientations_and_one_affine_mismatch(figures):
     assert {row["codes"] for row in figures} == {"LAS", "RAS", "LPS"}
     mismatched = [row["case"].case_id for row in figures if not row["affine_matches"]]
-    assert len(mismatched) == 1 and 48 <= mismatched[0] <= 52
+    assert len(mismatched) == 1
+    assert 48 <= mismatched[0] <= 52
 
 
 def test_floors_and_one_extreme_range(figures):
     extreme = [row for row in figures if row["min"] == -10522]
-    assert len(extreme) == 1 and extreme[0]["max"] == 27572
+    assert len(extreme) == 1
+    assert extreme[0]["max"] == 27572
     floors = {row["min"] for row in figures if row not in extreme}
-    assert floors <= {-1024, -2048, -3024} and len(floors) >= 2
+    assert floors <= {-1024, -2048, -3024}
+    assert len(floors) >= 2
     ordinary_maxima = sorted(row["max"] for row in figures if row not in extreme)
-    assert 1023 <= ordinary_maxima[0] and ordinary_maxima[-1] <= 27572
+    assert ordinary_maxima[0] >= 1023
+    assert ordinary_maxima[-1] <= 27572
 
 
 def test_tumour_free_cases_about_ten_percent_and_tumours_elsewhere(figures):

@@ -65,7 +65,7 @@ def _timed_child(code: str, *arguments: str) -> tuple[float, float]:
 
 
 def _folder_figures(root: Path) -> tuple[int, float]:
-    files = [path for path in root.rglob("*.nii")]
+    files = list(root.rglob("*.nii"))
     return len(files), sum(path.stat().st_size for path in files) / MB
 
 

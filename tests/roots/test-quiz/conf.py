@@ -2,3 +2,6 @@ project = "Quiz test"
 extensions = ["myst_parser", "imaging_course.sphinxext.quiz"]
 myst_enable_extensions = ["colon_fence"]
 exclude_patterns = ["_build"]
+# Explicit, so that Sphinx's merge of extension suffixes into the shared default dict cannot
+# leak between the apps that one pytest process builds (.md -> markdown vs myst-nb).
+source_suffix = {".md": "markdown"}

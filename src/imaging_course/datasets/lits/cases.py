@@ -213,7 +213,7 @@ def _draw_hu_max(rng: np.random.Generator) -> int:
 
 def _draw_lesion_count(rng: np.random.Generator, cap: int) -> int:
     """1 + a right-skewed count (median about 3, a long tail), at most ``cap``."""
-    return int(min(cap, 1 + rng.negative_binomial(0.7, 0.2)))
+    return int(min(cap, 1 + rng.negative_binomial(0.5, 0.1)))
 
 
 def _draw_slices(
@@ -228,7 +228,7 @@ def _draw_slices(
         return spacing, max(scale.min_slices, math.ceil(covered / stored))
     spacing = float(rng.choice(SLICE_SPACINGS_MM, p=SLICE_SPACING_WEIGHTS))
     # The real slice counts run 74..987 (median 432); the covered length follows the protocol.
-    extent = rng.uniform(liver_height_mm(liver_ml) + 2 * scale.margin_mm[0], 720.0)
+    extent = rng.uniform(liver_height_mm(liver_ml) + 2 * scale.margin_mm[0], 900.0)
     return spacing, int(np.clip(round(extent / spacing), scale.min_slices, 987))
 
 

@@ -385,6 +385,14 @@ def _abdomen(body: Body, liver: list[Blob], z_range, rng: np.random.Generator) -
     return blobs
 
 
+def _on_voxel(grid: Grid, u: float, v: float, z: float) -> tuple[float, float, float]:
+    """The voxel centre nearest (u, v, z): a blob of at least 0.6 voxels around it is seen."""
+    return tuple(
+        float(axis[np.argmin(np.abs(axis - value))])
+        for axis, value in ((grid.u_mm, u), (grid.v_mm, v), (grid.z_mm, z))
+    )
+
+
 def _dense_spot(plan: LitsCasePlan, aorta: Blob, grid: Grid) -> list[Blob]:
     """The case's maximum: an aortic-wall calcification, or in the extreme case a metal screw
     in a vertebra with a dark streak beside it (the real data's -10,522 and 27,572)."""
@@ -392,13 +400,13 @@ def _dense_spot(plan: LitsCasePlan, aorta: Blob, grid: Grid) -> list[Blob]:
     z = float(grid.z_mm[grid.z_mm.size // 2])
     small = (max(2.0, 0.6 * du), max(2.0, 0.6 * dv), max(2.0, 0.6 * dz))
     if not plan.extreme:
-        centre = (aorta.centre[0] - aorta.radii[0], aorta.centre[1], z)
+        centre = _on_voxel(grid, aorta.centre[0] - aorta.radii[0], aorta.centre[1], z)
         return [Blob(CALCIFICATION, centre, small, True)]
     spine_v = aorta.centre[1] - 28.0 - 12.0
-    metal = Blob(METAL, (aorta.centre[0] + 26.0, spine_v, z), small, True)
+    metal = Blob(METAL, _on_voxel(grid, aorta.centre[0] + 26.0, spine_v, z), small, True)
     streak_radii = (30.0, max(0.5, 0.6 * dv), small[2])
-    streak = Blob(STREAK, (metal.centre[0] - 45.0, spine_v, z), streak_radii, True)
-    return [metal, streak]
+    streak_centre = _on_voxel(grid, metal.centre[0] - 45.0, spine_v, z)
+    return [metal, Blob(STREAK, streak_centre, streak_radii, True)]
 
 
 def draw_anatomy(plan: LitsCasePlan) -> Anatomy:

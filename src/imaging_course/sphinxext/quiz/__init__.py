@@ -20,7 +20,8 @@ linked from a page with ``{quiz-export}`json``` and ``{quiz-export}`gift```.
 
 The package is split by phase: ``syntax`` (read a directive body) and ``model`` (plain data),
 ``directive`` (parse time), ``collector`` (cross-page state, parallel-safe), ``nodes`` (HTML),
-``transforms`` (non-HTML output), ``links`` (the export role), ``export`` (the files).
+``transforms`` (non-HTML output), ``links`` (the export role), ``export`` (the files),
+``publish`` (build hooks), ``registration`` (what ``setup`` registers).
 """
 
 from importlib.metadata import version
@@ -32,27 +33,11 @@ CSS_FILE = "quiz.css"
 
 
 def setup(app) -> dict:
-    """Register the directive, role, nodes, collector and build hooks."""
-    from .collector import QuizCollector, report_duplicate_ids
-    from .directive import QuizDirective
-    from .links import QuizExportLink, QuizExportRole, resolve_export_links
-    from .nodes import HTML_VISITORS
-    from .publish import add_static_files, fail_on_invalid_quizzes, write_exports
-    from .transforms import replace_quizzes_outside_html
+    """Register the extension with Sphinx (see :mod:`.registration`)."""
+    # Imported here so that model, syntax and export import without Sphinx.
+    from .registration import register  # noqa: PLC0415
 
-    app.add_directive("quiz", QuizDirective)
-    app.add_role("quiz-export", QuizExportRole())
-    for node_class, visit, depart in HTML_VISITORS:
-        app.add_node(node_class, html=(visit, depart))
-    app.add_node(QuizExportLink)
-    app.add_env_collector(QuizCollector)
-    app.connect("env-check-consistency", report_duplicate_ids)
-    app.connect("doctree-resolved", replace_quizzes_outside_html)
-    app.connect("doctree-resolved", resolve_export_links)
-    app.connect("builder-inited", add_static_files)
-    app.connect("build-finished", write_exports)
-    # Late, so that every other extension has finished its own work before the build fails.
-    app.connect("build-finished", fail_on_invalid_quizzes, priority=900)
+    register(app)
     return {
         "version": version("imaging-course"),
         "parallel_read_safe": True,

@@ -38,6 +38,8 @@ at its end (see ``fail_on_invalid_quizzes``), and left out of the page.
 import json
 
 from docutils import nodes
+from myst_nb.core.variables import RetrievalError
+from myst_nb.ext.glue.utils import retrieve_glue_data
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
 
@@ -86,17 +88,12 @@ class QuizDirective(SphinxDirective):
 
     def _report(self, message: str, line: int) -> None:
         docname = self.env.docname
-        logger.error(
-            message, location=(docname, line), type=WARNING_TYPE, subtype="invalid"
-        )
+        logger.error(message, location=(docname, line), type=WARNING_TYPE, subtype="invalid")
         problem = QuizProblem(str(self.env.doc2path(docname)), line, message)
         add_problem(self.env, docname, problem)
 
     def _glued_number(self, source: QuizSource) -> float:
         """The number glued under ``source.glue_key`` by this page's executed code."""
-        from myst_nb.core.variables import RetrievalError
-        from myst_nb.ext.glue.utils import retrieve_glue_data
-
         answer = source.options["answer"]
         key = source.glue_key
         try:
@@ -133,7 +130,9 @@ class QuizDirective(SphinxDirective):
             form += QuizNumericInput(
                 input_id=f"quiz-{source.quiz_id}-value", name=f"quiz-{source.quiz_id}", unit=unit
             )
-            answer += nodes.paragraph("", _numeric_answer_text(source.answer, source.tolerance, unit))
+            answer += nodes.paragraph(
+                "", _numeric_answer_text(source.answer, source.tolerance, unit)
+            )
             config = {
                 "answer": source.answer,
                 "tolerance": source.tolerance.absolute(source.answer),

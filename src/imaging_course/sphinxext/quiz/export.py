@@ -24,7 +24,9 @@ EXPORT_NAMES = {"json": JSON_NAME, "gift": GIFT_NAME}
 GIFT_SPECIAL = "\\~=#{}:"
 
 
-def reading_order(toctree_includes: dict[str, list[str]], root: str, docnames: list[str]) -> list[str]:
+def reading_order(
+    toctree_includes: dict[str, list[str]], root: str, docnames: list[str]
+) -> list[str]:
     """``docnames`` in toctree order from ``root`` (depth first), the rest sorted after."""
     ordered: list[str] = []
     pending = [root]

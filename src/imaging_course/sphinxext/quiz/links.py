@@ -27,8 +27,7 @@ class QuizExportRole(SphinxRole):
         filename = EXPORT_NAMES.get(self.text.strip())
         if filename is None:
             message = self.inliner.reporter.error(
-                f"quiz-export: unknown export {self.text!r}; use one of "
-                f"{', '.join(EXPORT_NAMES)}",
+                f"quiz-export: unknown export {self.text!r}; use one of {', '.join(EXPORT_NAMES)}",
                 line=self.lineno,
             )
             return [], [message]

@@ -37,7 +37,7 @@ def parse_number(text: str) -> float:
 
 
 def format_number(value: float) -> str:
-    """``value`` as people write it: ``348`` rather than ``348.0``, at most 12 significant digits."""
+    """``value`` as people write it: ``348``, not ``348.0``; at most 12 significant digits."""
     return str(int(value)) if value.is_integer() else f"{value:.12g}"
 
 

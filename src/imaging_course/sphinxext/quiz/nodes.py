@@ -72,7 +72,9 @@ def depart_quiz_html(self, node: Quiz) -> None:
 
 
 def visit_quiz_form_html(self, node: QuizForm) -> None:
-    self.body.append('<form class="quiz-form" autocomplete="off">\n<fieldset class="quiz-fieldset">\n')
+    self.body.append(
+        '<form class="quiz-form" autocomplete="off">\n<fieldset class="quiz-fieldset">\n'
+    )
 
 
 def depart_quiz_form_html(self, node: QuizForm) -> None:
@@ -127,7 +129,9 @@ def visit_quiz_numeric_input_html(self, node: QuizNumericInput) -> None:
     input_id = escape(node["input_id"])
     unit = node["unit"]
     described_by = f' aria-describedby="{input_id}-unit"' if unit else ""
-    unit_html = f' <span class="quiz-unit" id="{input_id}-unit">{escape(unit)}</span>' if unit else ""
+    unit_html = (
+        f' <span class="quiz-unit" id="{input_id}-unit">{escape(unit)}</span>' if unit else ""
+    )
     self.body.append(
         f'<div class="quiz-numeric"><label for="{input_id}">{NUMERIC_LABEL}</label> '
         f'<input type="text" inputmode="decimal" id="{input_id}" name="{escape(node["name"])}"'

@@ -1,22 +1,15 @@
-"""Build hooks around the pages: static files in, exports out, and the verdict on invalid quizzes."""
+"""Build hooks around the pages: static files in, exports out, the verdict on invalid quizzes."""
 
 from pathlib import Path
 
 from sphinx.application import Sphinx
-from sphinx.errors import SphinxError
 from sphinx.util import logging
 
 from . import CSS_FILE, JS_FILE, STATIC_DIR
-from .collector import all_records, find_duplicate_ids, problems_of
+from .collector import WARNING_TYPE, all_records, find_duplicate_ids, problems_of
 from .export import GIFT_NAME, JSON_NAME, reading_order, write_gift, write_json
 
 logger = logging.getLogger(__name__)
-
-
-class InvalidQuizError(SphinxError):
-    """Raised at the end of a build that found invalid quizzes, listing each at file:line."""
-
-    category = "Invalid quiz"
 
 
 def add_static_files(app: Sphinx) -> None:
@@ -31,12 +24,12 @@ def write_exports(app: Sphinx, exception: Exception | None) -> None:
     """``build-finished``: write ``quizzes.json`` and ``quizzes.gift`` into the HTML output root."""
     if exception is not None or app.builder.format != "html":
         return
-    env = app.env
-    by_page = {record.docname: record for record in all_records(env)}
-    order = reading_order(env.toctree_includes, app.config.root_doc, list(by_page))
+    records = all_records(app.env)
+    docnames = sorted({record.docname for record in records})
+    order = reading_order(app.env.toctree_includes, app.config.root_doc, docnames)
     rank = {docname: index for index, docname in enumerate(order)}
-    records = sorted(all_records(env), key=lambda record: rank[record.docname])
-    urls = {docname: app.builder.get_target_uri(docname) for docname in by_page}
+    records.sort(key=lambda record: rank[record.docname])  # stable: page order stays
+    urls = {docname: app.builder.get_target_uri(docname) for docname in docnames}
     outdir = Path(app.outdir)
     write_json(records, urls, outdir / JSON_NAME)
     category = app.config.project.replace("/", "-")
@@ -45,16 +38,24 @@ def write_exports(app: Sphinx, exception: Exception | None) -> None:
 
 
 def fail_on_invalid_quizzes(app: Sphinx, exception: Exception | None) -> None:
-    """``build-finished``: fail the build, even without ``-W``, if any quiz was invalid.
+    """``build-finished``: make the build exit non-zero, even without ``-W``, if a quiz is invalid.
 
-    The problems of pages not re-read in this build are kept in the environment, so an
-    incremental build fails as long as the source is wrong.
+    Each problem was reported at its file and line when found; this repeats them in one list,
+    because the problems of pages not re-read in this build come from the environment, so an
+    incremental build fails for as long as the source is wrong. Setting ``app.statuscode`` is
+    how Sphinx's own linkcheck and doctest builders fail a build without a traceback.
     """
     if exception is not None:
         return
     problems = [problem for found in problems_of(app.env).values() for problem in found]
     problems += find_duplicate_ids(app.env)
     if problems:
-        listing = "\n".join(str(problem) for problem in problems)
-        msg = f"{len(problems)} invalid quiz(zes):\n{listing}"
-        raise InvalidQuizError(msg)
+        app.statuscode = 1
+        listing = "".join(f"\n  {problem}" for problem in problems)
+        logger.error(
+            "%d invalid quiz(zes) fail this build:%s",
+            len(problems),
+            listing,
+            type=WARNING_TYPE,
+            subtype="failed",
+        )

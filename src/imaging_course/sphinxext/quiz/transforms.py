@@ -45,7 +45,9 @@ def plain_quiz(quiz: Quiz) -> nodes.container:
         unit = f" (in {numeric['unit']})" if numeric["unit"] else ""
         plain += nodes.paragraph("", f"Answer with a number{unit}.")
     for hint in quiz.findall(QuizHint):
-        plain += nodes.paragraph("", "", nodes.strong("", "Hint:"), nodes.Text(" "), *_inline_copies(hint))
+        plain += nodes.paragraph(
+            "", "", nodes.strong("", "Hint:"), nodes.Text(" "), *_inline_copies(hint)
+        )
     for answer in quiz.findall(QuizAnswer):
         plain += nodes.rubric("", "Answer")
         plain.extend(_copies(answer))

@@ -1,0 +1,244 @@
+"""Quizzes in a real browser: Playwright drives Debian's chromium on a locally served site.
+
+The tests find their quizzes on the page from the DOM and read what is right from each quiz's
+``data-quiz`` settings, so they run on any page holding a single or multiple choice quiz with
+feedback on a wrong choice and a numeric quiz. :func:`quiz_site` serves the tiny
+tests/roots/test-quiz-browser project with the book theme; point it at the whole site (for
+example ``built_site`` and ``medical-imaging/nifti.html``) to run the same steps there.
+Every request the pages make is recorded; none may leave 127.0.0.1.
+"""
+
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from io import StringIO
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+from sphinx.testing.util import SphinxTestApp
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+LOCAL_HOST = "127.0.0.1"
+TIMEOUT_MS = 5_000
+
+
+class QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files without logging each request to stderr."""
+
+    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
+        """Say nothing: pytest shows stderr of failing tests only, and this is noise there."""
+
+
+def serve(folder: Path) -> Iterator[str]:
+    """Serve ``folder`` on a free port of 127.0.0.1 in a thread; yield the base URL."""
+    server = ThreadingHTTPServer((LOCAL_HOST, 0), partial(QuietHandler, directory=str(folder)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://{LOCAL_HOST}:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+@pytest.fixture(scope="module")
+def quiz_site(rootdir, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """(base URL, page path) of a served site whose page holds the quizzes to try."""
+    dest = tmp_path_factory.mktemp("quiz-browser")
+    shutil.copytree(rootdir / "test-quiz-browser", dest / "src")
+    warnings = StringIO()
+    app = SphinxTestApp(
+        "html", srcdir=dest / "src", builddir=dest / "_build", status=StringIO(), warning=warnings
+    )
+    try:
+        app.build()
+    finally:
+        app.cleanup()
+    assert warnings.getvalue() == ""
+    yield from ((base, "index.html") for base in serve(Path(app.outdir)))
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@dataclass
+class Visit:
+    """An open page and every URL it requested."""
+
+    page: object
+    url: str
+    requests: list[str] = field(default_factory=list)
+
+    def quiz(self, selector: str):
+        """The first quiz matching ``selector`` and its settings (from ``data-quiz``)."""
+        quiz = self.page.locator(selector).first
+        return quiz, json.loads(quiz.get_attribute("data-quiz"))
+
+    def feedback(self, quiz) -> str:
+        return quiz.locator(".quiz-feedback").inner_text()
+
+
+@pytest.fixture
+def visit(browser, quiz_site) -> Iterator[Visit]:
+    """The quiz page in a fresh browser context (empty localStorage); checks requests after."""
+    base, page_path = quiz_site
+    context = browser.new_context()
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    opened = Visit(page, base + page_path)
+    page.on("request", lambda request: opened.requests.append(request.url))
+    page.goto(opened.url)
+    yield opened
+    context.close()
+    assert_all_local(opened.requests)
+
+
+def assert_all_local(urls: list[str]) -> None:
+    assert urls, "the page made no request at all"
+    foreign = [
+        url
+        for url in urls
+        if urlparse(url).scheme not in {"data", "blob", "about"}
+        and urlparse(url).hostname != LOCAL_HOST
+    ]
+    assert foreign == []
+
+
+def choice_with_feedback(quiz, config: dict, *, correct: bool) -> int:
+    """Index of a right (or wrong) choice that carries feedback."""
+    for index, choice in enumerate(quiz.locator(".quiz-choice").all()):
+        if (index in config["correct"]) == correct and choice.locator(
+            ".quiz-choice-feedback"
+        ).count():
+            return index
+    pytest.fail(f"quiz {config['id']} has no {'right' if correct else 'wrong'} choice with feedback")
+
+
+def test_wrong_then_right_answer_kept_across_reload_until_reset(visit):
+    page = visit.page
+    quiz, config = visit.quiz(".quiz-single")
+    choices = quiz.locator(".quiz-choice")
+    check = quiz.locator("button.quiz-check")
+    wrong = choice_with_feedback(quiz, config, correct=False)
+    right = config["correct"][0]
+
+    choices.nth(wrong).locator("label").click()
+    check.click()
+    wrong_feedback = choices.nth(wrong).locator(".quiz-choice-feedback")
+    assert wrong_feedback.is_visible()
+    assert visit.feedback(quiz).startswith("Not quite")
+    assert wrong_feedback.inner_text() in visit.feedback(quiz)
+    assert not quiz.locator("details.quiz-answer").get_attribute("open") == ""
+
+    choices.nth(right).locator("label").click()
+    check.click()
+    assert visit.feedback(quiz).startswith("Right")
+    assert not wrong_feedback.is_visible()
+    assert quiz.locator("details.quiz-answer").get_attribute("open") == ""
+    assert quiz.locator("details.quiz-answer").inner_text().strip() != "Answer"
+    total = page.locator(".quiz[data-quiz]").count()
+    assert page.locator(".quiz-page-score").inner_text() == (
+        f"Quizzes on this page: 1 of {total} answered right."
+    )
+
+    page.reload()
+    quiz, _ = visit.quiz(".quiz-single")
+    assert quiz.locator(".quiz-choice input").nth(right).is_checked()
+    assert visit.feedback(quiz).startswith("Right")
+    assert "1 of" in page.locator(".quiz-page-score").inner_text()
+
+    quiz.locator("button.quiz-reset").click()
+    assert not quiz.locator(".quiz-choice input").nth(right).is_checked()
+    assert "0 of" in page.locator(".quiz-page-score").inner_text()
+    page.reload()
+    quiz, _ = visit.quiz(".quiz-single")
+    assert not quiz.locator(".quiz-choice input").nth(right).is_checked()
+    assert visit.feedback(quiz) == ""
+
+
+def focus_by_tab(page, target, limit: int = 400) -> None:
+    """Press Tab until ``target`` (a locator) has the focus."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    pytest.fail("Tab never reached the element")
+
+
+def test_answer_by_keyboard_only(visit):
+    page = visit.page
+    quiz, config = visit.quiz(".quiz-multiple")
+    boxes = quiz.locator(".quiz-choice input")
+    focus_by_tab(page, boxes.first)
+    for index in range(boxes.count()):
+        if index in config["correct"]:
+            page.keyboard.press("Space")
+        if index < boxes.count() - 1:
+            page.keyboard.press("Tab")
+    page.keyboard.press("Tab")
+    assert quiz.locator("button.quiz-check").evaluate(
+        "element => element === document.activeElement"
+    )
+    page.keyboard.press("Enter")
+    assert visit.feedback(quiz).startswith("Right")
+    checked = [index for index in range(boxes.count()) if boxes.nth(index).is_checked()]
+    assert checked == config["correct"]
+
+
+def test_numeric_answer_within_tolerance_accepted_outside_rejected(visit):
+    page = visit.page
+    quiz, config = visit.quiz(".quiz-numeric")
+    field = quiz.locator(".quiz-numeric input")
+    answer, tolerance = config["answer"], config["tolerance"]
+    outside = answer + tolerance + max(1.0, abs(answer))
+    within = answer + tolerance / 2
+
+    focus_by_tab(page, field)
+    page.keyboard.type(f"{outside:g}")
+    page.keyboard.press("Enter")
+    assert visit.feedback(quiz).startswith("Not quite")
+
+    field.fill(f"{within:.6g}")
+    field.press("Enter")
+    assert visit.feedback(quiz).startswith("Right")
+    assert "quiz-solved" in quiz.get_attribute("class")
+
+
+def test_without_javascript_question_and_answer_still_read(browser, quiz_site):
+    base, page_path = quiz_site
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    requests: list[str] = []
+    page.on("request", lambda request: requests.append(request.url))
+    page.goto(base + page_path)
+    quiz = page.locator(".quiz").first
+    assert quiz.locator("legend").is_visible()
+    assert not quiz.locator(".quiz-actions").is_visible()
+    answer = quiz.locator("details.quiz-answer")
+    answer.locator("summary").click()
+    assert answer.locator("li.quiz-right").first.is_visible()
+    context.close()
+    assert_all_local(requests)
