@@ -9,6 +9,7 @@ import importlib
 BENCHMARKS = (
     "siim_generation",
     "lits_generation",
+    "eda",
     "site",
 )
 """Modules of this package, in the order they run; each has a ``run()`` that prints figures."""
