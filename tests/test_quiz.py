@@ -321,11 +321,7 @@ def parse_gift(text: str) -> list[GiftQuestion]:
     """Read the GIFT that the extension writes: ``::title::[plain]text{answers}`` blocks."""
     questions = []
     for block in text.strip().split("\n\n"):
-        lines = [
-            line
-            for line in block.splitlines()
-            if not line.startswith(("//", "$CATEGORY:"))
-        ]
+        lines = [line for line in block.splitlines() if not line.startswith(("//", "$CATEGORY:"))]
         if lines:
             questions.append(_parse_question("\n".join(lines)))
     return questions

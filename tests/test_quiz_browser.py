@@ -20,6 +20,7 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
+from playwright.sync_api import sync_playwright
 from sphinx.testing.util import SphinxTestApp
 
 pytestmark = [
@@ -46,7 +47,7 @@ TIMEOUT_MS = 5_000
 class QuietHandler(SimpleHTTPRequestHandler):
     """Serves files without logging each request to stderr."""
 
-    def log_message(self, format: str, *args) -> None:  # noqa: A002 (the base class's name)
+    def log_message(self, format: str, *args) -> None:
         """Say nothing: pytest shows stderr of failing tests only, and this is noise there."""
 
 
@@ -82,8 +83,7 @@ def quiz_site(rootdir, tmp_path_factory) -> Iterator[tuple[str, str]]:
 
 @pytest.fixture(scope="module")
 def browser():
-    from playwright.sync_api import sync_playwright
-
+    """Debian's chromium, launched once for the module."""
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
@@ -140,7 +140,9 @@ def choice_with_feedback(quiz, config: dict, *, correct: bool) -> int:
             ".quiz-choice-feedback"
         ).count():
             return index
-    pytest.fail(f"quiz {config['id']} has no {'right' if correct else 'wrong'} choice with feedback")
+    pytest.fail(
+        f"quiz {config['id']} has no {'right' if correct else 'wrong'} choice with feedback"
+    )
 
 
 def test_wrong_then_right_answer_kept_across_reload_until_reset(visit):

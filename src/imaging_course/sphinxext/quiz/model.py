@@ -70,15 +70,6 @@ class Tolerance:
         """The allowed distance in the question's unit, for the right answer ``answer``."""
         return self.value / 100 * abs(answer) if self.relative else self.value
 
-    def accepts(self, given: float, answer: float) -> bool:
-        """Whether ``given`` is within the tolerance of ``answer`` (bounds included).
-
-        The same rule as ``quiz.js``; a relative slack of 1e-9 absorbs binary rounding, so
-        that 22.4 is within 0.1 of 22.3.
-        """
-        slack = 1e-9 * max(1.0, abs(answer))
-        return abs(given - answer) <= self.absolute(answer) + slack
-
     def __str__(self) -> str:
         number = format_number(self.value)
         return f"{number}%" if self.relative else number
