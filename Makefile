@@ -10,9 +10,11 @@ SEED   ?= 0
 PORT   ?= 8000
 # The readers, pages and grader read these folders: point them at a real Kaggle download with
 # `make html SIIM_DATA_DIR=/path/to/siim LITS_DATA_DIR=/path/to/lits`.
+# Exported as absolute paths: executed pages run with their own folder as working directory.
 SIIM_DATA_DIR ?= data/siim-sample
 LITS_DATA_DIR ?= data/lits-sample
-export SIIM_DATA_DIR LITS_DATA_DIR
+export SIIM_DATA_DIR := $(abspath $(SIIM_DATA_DIR))
+export LITS_DATA_DIR := $(abspath $(LITS_DATA_DIR))
 
 SPHINX_OPTS := -W --keep-going -n -c . -d _build/doctrees
 
