@@ -16,10 +16,14 @@ LITS_DATA_DIR ?= data/lits-sample
 export SIIM_DATA_DIR := $(abspath $(SIIM_DATA_DIR))
 export LITS_DATA_DIR := $(abspath $(LITS_DATA_DIR))
 
+# `make grade SOLUTIONS=exercises` grades your work; `make grade-all SUBMISSIONS=DIR` a class.
+SOLUTIONS   ?= solutions
+SUBMISSIONS ?= submissions
+
 SPHINX_OPTS := -W --keep-going -n -c . -d _build/doctrees
 
 .DEFAULT_GOAL := help
-.PHONY: help html live test lint bench data clean
+.PHONY: help html live test lint bench data reference grade grade-all clean
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -43,6 +47,15 @@ live: $(STAMP) data ## Serve the site on http://127.0.0.1:$(PORT) and reload pag
 
 test: $(STAMP) data lint ## Run every test (needs Debian's chromium for the browser tests)
 	$(PY) -m pytest
+
+reference: $(STAMP) data ## Run solutions/ on the sample data and store the outputs in reference/
+	$(PY) -m imaging_course.grader reference
+
+grade: $(STAMP) data ## Grade SOLUTIONS (default solutions/; yours: make grade SOLUTIONS=exercises)
+	$(PY) -m imaging_course.grader grade --solutions $(SOLUTIONS)
+
+grade-all: $(STAMP) data ## Grade every learner folder in SUBMISSIONS into a gradebook (all cores)
+	$(PY) -m imaging_course.grader grade-all $(SUBMISSIONS)
 
 lint: $(STAMP) ## Check style with ruff (lint and format)
 	$(VENV)/bin/ruff check .

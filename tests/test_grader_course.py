@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.lits.generate import generate_lits
 from imaging_course.datasets.siim.generate import generate_siim
 from imaging_course.grader.checks import COURSE_TABLE
-from imaging_course.grader.reference import SOLUTIONS_DIR
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ The sample data (``data/siim-sample``, ``data/lits-sample``, or the folders the 
 names) is generated first when missing.
 """
 
-import importlib.util
 import json
 import resource
 import subprocess
@@ -24,27 +23,15 @@ import time
 import tracemalloc
 import warnings
 from pathlib import Path
-from types import ModuleType
 
-from imaging_course.datasets.paths import REPO_ROOT, lits_root, siim_root
+from imaging_course.course_modules import load_course_module
+from imaging_course.datasets.paths import lits_root, siim_root
 
-SOLUTIONS = REPO_ROOT / "solutions"
 DECODE_SUBSET = 40
 """Files decoded whole for the full-decode anchor (about 8 ms each)."""
 REPEATS = 3
 """Each figure is timed this many times; the best run counts (the machine is shared)."""
 MB = 1e6
-
-
-def _solution(name: str) -> ModuleType:
-    """The reference solution module ``solutions/<name>.py``."""
-    path = SOLUTIONS / f"{name}.py"
-    spec = importlib.util.spec_from_file_location(f"solutions_{name}", path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"{path}: cannot be imported")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _ensure_sample_data() -> tuple[Path, Path]:
@@ -87,7 +74,7 @@ def _decode(paths: list[Path]) -> None:
 
 
 def _siim(root: Path) -> None:
-    siim_eda = _solution("siim_eda")
+    siim_eda = load_course_module("siim_eda")
     scan = siim_eda.scan_dicom_headers(root)  # warms the page cache
     readable = set(scan["table"]["image_id"])
     paths = sorted(root.rglob("*.dcm"))
@@ -118,7 +105,7 @@ def _lits_worker(task: str, root: Path) -> dict:
     import nibabel as nib  # noqa: PLC0415  (imported before the baseline is taken)
     import numpy as np  # noqa: PLC0415
 
-    lits_eda = _solution("lits_eda")
+    lits_eda = load_course_module("lits_eda")
     from imaging_course.datasets.lits.layout import find_lits_cases  # noqa: PLC0415
 
     cases = find_lits_cases(root)

@@ -12,11 +12,11 @@ import os
 import sys
 from pathlib import Path
 
+from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.grader.checks import COURSE_TABLE
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
-    SOLUTIONS_DIR,
     ReferenceError,
     compute_references,
     data_fingerprint,

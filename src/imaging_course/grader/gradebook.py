@@ -108,15 +108,14 @@ def grade_all(
 ) -> int:
     """Grade every learner folder in ``submissions`` into ``out``; 0 once the gradebook exists.
 
-    The held-out data and references are prepared once, before the learners run in parallel,
-    so that no two learner processes build them at the same time.
+    The references (and the held-out data, when asked for) are prepared once, before the
+    learners run in parallel, so that no two learner processes compute them at the same time.
     """
     learners = learner_folders(submissions)
     for name in ("reports", "feedback", "logs"):
         (out / name).mkdir(parents=True, exist_ok=True)
-    if "--held-out" in extra:
-        prepare = [*_grade_command(submissions, out / "reports" / ".prepare.json", extra)]
-        subprocess.run([*prepare, "--grade-prepare-only"], check=False, stdout=subprocess.DEVNULL)
+    prepare = _grade_command(submissions, out / "reports" / ".prepare.json", extra)
+    subprocess.run([*prepare, "--grade-prepare-only"], check=False, stdout=subprocess.DEVNULL)
     with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
         rows = list(pool.map(lambda learner: _grade_one(learner, out, extra, timeout), learners))
     for row in rows:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.grader import heldout
 from imaging_course.grader.checks import Check, load_table
@@ -23,7 +24,6 @@ from imaging_course.grader.grading import CheckOutcome, GradingRun, Variant
 from imaging_course.grader.integrity import Guard
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
-    SOLUTIONS_DIR,
     ReferenceError,
     references_for,
 )

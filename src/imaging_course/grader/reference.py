@@ -21,8 +21,6 @@ from imaging_course.grader.sandbox import Call, Sandbox
 
 REFERENCE_DIR = REPO_ROOT / "reference"
 """Where `make reference` writes, one folder per dataset."""
-SOLUTIONS_DIR = REPO_ROOT / "solutions"
-"""The course's reference solutions."""
 STAMP = ".complete"
 FORMAT_VERSION = 1
 
@@ -47,7 +45,9 @@ class ReferenceSet:
 
 
 def data_fingerprint(root: Path) -> dict | None:
-    """The generator's stamp of the dataset folder, or None for data we did not generate."""
+    """The generator's stamp of the dataset folder and where it lies; None for data we did not
+    generate. The folder counts because the stored arguments name it: references written in
+    another checkout are stale here."""
     stamp = Path(root) / STAMP
     if not stamp.is_file():
         return None
@@ -57,7 +57,8 @@ def data_fingerprint(root: Path) -> dict | None:
         raise ReferenceError(f"{stamp}: not valid JSON ({exc})") from None
     if not isinstance(value, dict):
         raise ReferenceError(f"{stamp}: expected a JSON object")
-    return {key: value.get(key) for key in ("dataset", "scale", "seed", "version")}
+    fingerprint = {key: value.get(key) for key in ("dataset", "scale", "seed", "version")}
+    return {**fingerprint, "root": str(Path(root).resolve())}
 
 
 def compute_references(

@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,6 +84,34 @@ class CallResult:
     leftover_processes: int = 0
 
 
+class LineReader:
+    """Whole lines from a pipe, each within a timeout.
+
+    The pipe is read with ``os.read`` into our own buffer: a buffered ``readline`` may swallow
+    two lines at once (a call's start and its report, when the reader was slow), and
+    ``select`` on the pipe would then wait for a line that was already read.
+    """
+
+    def __init__(self, fd: int) -> None:
+        self.fd = fd
+        self.unread = b""
+
+    def read_line(self, timeout: float) -> bytes | None:
+        """The next line without its newline; None after ``timeout`` seconds or at the end."""
+        deadline = time.monotonic() + timeout
+        while b"\n" not in self.unread:
+            remaining = max(0.0, deadline - time.monotonic())
+            ready, _, _ = select.select([self.fd], [], [], remaining)
+            if not ready:
+                return None
+            chunk = os.read(self.fd, 65536)
+            if not chunk:
+                return None
+            self.unread += chunk
+        line, _, self.unread = self.unread.partition(b"\n")
+        return line
+
+
 class _Server:
     """One fork-server process and the pipe protocol to it."""
 
@@ -97,15 +126,13 @@ class _Server:
             cwd=scratch,
             env=env,
         )
+        self.lines = LineReader(self.process.stdout.fileno())
         if self._read_line(120.0) is None:
             raise RuntimeError(f"the sandbox server did not start; see {self.log.name}")
 
     def _read_line(self, timeout: float) -> dict | None:
-        ready, _, _ = select.select([self.process.stdout], [], [], timeout)
-        if not ready:
-            return None
-        line = self.process.stdout.readline()
-        return json.loads(line) if line else None
+        line = self.lines.read_line(timeout)
+        return None if line is None else json.loads(line)
 
     def request(self, request: dict) -> dict | None:
         """Send one call; the server's report, or None if the server died or hung.

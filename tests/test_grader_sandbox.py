@@ -1,0 +1,35 @@
+"""The sandbox's pipe protocol: replies that arrive together are each read, none lost."""
+
+import os
+
+from imaging_course.grader.sandbox import Call, LineReader, Sandbox
+
+
+def test_two_lines_written_at_once_are_both_read():
+    # A quick call makes the server write its "started" line and its report together.
+    read_end, write_end = os.pipe()
+    os.write(write_end, b'{"started": 7}\n{"timed_out": false}\n')
+    lines = LineReader(read_end)
+
+    first = lines.read_line(timeout=1.0)
+    second = lines.read_line(timeout=1.0)
+    nothing_yet = lines.read_line(timeout=0.05)
+    os.close(write_end)
+    at_end = lines.read_line(timeout=1.0)
+    os.close(read_end)
+
+    assert (first, second, nothing_yet, at_end) == (
+        b'{"started": 7}',
+        b'{"timed_out": false}',
+        None,
+        None,
+    )
+
+
+def test_quick_calls_return_their_values(tmp_path):
+    (tmp_path / "quick.py").write_text("def double(x):\n    return 2 * x\n")
+    calls = [Call("quick", "double", (n,), tmp_path, timeout=5.0) for n in range(12)]
+    with Sandbox(workers=2) as sandbox:
+        results = sandbox.run(calls)
+
+    assert [(r.status, r.value) for r in results] == [("ok", 2 * n) for n in range(12)]
