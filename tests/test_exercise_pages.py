@@ -1,0 +1,154 @@
+"""The executed exercise pages: their numbers are the grader's, their execution is cached.
+
+Each page glues the numbers it shows under a key that names where they come from:
+``label_statistics.positive_images`` is the field of the grader's ``label_statistics``
+reference, ``scan_dicom_headers.table.count`` the length of a table, ``volume_table.hu_min.min``
+the minimum of a column. The glued values are read back from the executed notebooks of a real
+build and compared with references that the grader computes from ``solutions/`` on the same
+data, so a page cannot drift from what ``make grade`` checks.
+"""
+
+import ast
+import json
+import math
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from imaging_course.course_modules import SOLUTIONS_DIR
+from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.grader.reference import compute_references
+from imaging_course.grader.sandbox import Sandbox
+from imaging_course.site_build import SPHINX_STRICT
+
+PAGES = {
+    "siim": "medical-imaging/exercises/siim",
+    "lits": "medical-imaging/exercises/lits",
+}
+AGGREGATES = {"count": len, "min": min, "max": max, "median": pd.Series.median}
+GLUED_ANSWER = re.compile(r"^:id: (?P<id>\S+)\n(?::.*\n)*?:answer: glue:(?P<key>\S+)$", re.M)
+"""A quiz's id and the glue key of its answer, among the option lines of one quiz."""
+
+pytestmark = pytest.mark.site
+
+
+@pytest.fixture(scope="module")
+def references(sample_data) -> dict[str, dict]:
+    """The grader's reference outputs on the sample data, computed live from solutions/."""
+    roots = dict(zip(("siim", "lits"), sample_data, strict=True))
+    with Sandbox() as sandbox:
+        return {
+            dataset: compute_references(
+                COURSE_TABLE, dataset, roots[dataset], SOLUTIONS_DIR, sandbox
+            ).outputs
+            for dataset in PAGES
+        }
+
+
+def glued_values(glue_file: Path) -> dict[str, object]:
+    """Every value that an executed page glued, by key (MyST-NB's ``<page>.glue.json``)."""
+    glued = json.loads(glue_file.read_text(encoding="utf-8"))
+    return {key: ast.literal_eval(entry["data"]["text/plain"]) for key, entry in glued.items()}
+
+
+def resolve(outputs: dict[str, object], key: str) -> object:
+    """The reference value that a glue key names (see the module docstring)."""
+    call, *path = key.split(".")
+    value = outputs[call]
+    for part in path:
+        if part in AGGREGATES:
+            value = AGGREGATES[part](value)
+        elif isinstance(value, pd.DataFrame) and part not in value.columns:
+            value = value.set_index(value.columns[0]).loc[part]  # the row keyed by ``part``
+        else:
+            value = value[part]
+    return value
+
+
+def glue_file(built_site, dataset: str) -> Path:
+    return built_site.html.parent / "jupyter_execute" / f"{PAGES[dataset]}.glue.json"
+
+
+@pytest.mark.parametrize("dataset", sorted(PAGES))
+def test_every_number_from_a_grader_call_equals_its_reference(built_site, references, dataset):
+    assert built_site.returncode == 0, built_site.output[-3000:]
+    glued = glued_values(glue_file(built_site, dataset))
+    outputs = references[dataset]
+    from_calls = {key: value for key, value in glued.items() if key.split(".")[0] in outputs}
+
+    assert len(from_calls) >= 10, sorted(glued)
+    differing = {
+        key: (value, resolve(outputs, key))
+        for key, value in from_calls.items()
+        if not math.isclose(float(value), float(resolve(outputs, key)), rel_tol=1e-9)
+    }
+    assert differing == {}
+
+
+@pytest.mark.parametrize("dataset", sorted(PAGES))
+def test_quiz_answers_on_the_page_are_glued_references(built_site, references, repo_root, dataset):
+    page = repo_root / "docs" / f"{PAGES[dataset]}.md"
+    glued_answers = {m["id"]: m["key"] for m in GLUED_ANSWER.finditer(page.read_text())}
+    exported = json.loads((built_site.html / "quizzes.json").read_text(encoding="utf-8"))
+    answers = {q["id"]: q["answer"] for q in exported["questions"] if q["id"] in glued_answers}
+
+    assert len(glued_answers) >= 2
+    assert answers == {
+        quiz_id: pytest.approx(float(resolve(references[dataset], key)))
+        for quiz_id, key in glued_answers.items()
+    }
+
+
+def test_pages_print_no_warning(built_site):
+    # SIIM's ages ('38') make pydicom warn "Invalid value for VR AS" once per file unless the
+    # reading code handles it: the solutions silence exactly that warning around their reads.
+    assert "Invalid value for VR AS" not in built_site.output
+    for page in PAGES.values():
+        html = (built_site.html / f"{page}.html").read_text(encoding="utf-8")
+        assert 'class="output stderr"' not in html, page
+
+
+def build_executed_root(source: Path, outdir: Path) -> subprocess.CompletedProcess:
+    """Build a tiny myst-nb project strictly, as `make html` builds the site."""
+    command = [sys.executable, "-m", "sphinx", *SPHINX_STRICT, str(source), str(outdir)]
+    return subprocess.run(command, capture_output=True, text=True, check=False)
+
+
+@pytest.fixture
+def executed_root(rootdir, tmp_path) -> Path:
+    source = tmp_path / "source"
+    shutil.copytree(rootdir / "test-executed-page", source)
+    return source
+
+
+def test_a_failing_cell_fails_the_build_naming_page_and_cell(executed_root, tmp_path):
+    page = executed_root / "index.md"
+    page.write_text(
+        page.read_text().replace("print(answer)", 'raise ValueError("a planted failure")')
+    )
+
+    result = build_executed_root(executed_root, tmp_path / "html")
+    output = result.stdout + result.stderr
+
+    assert result.returncode != 0
+    assert f"{page}: WARNING: Executing notebook failed" in output
+    assert 'raise ValueError("a planted failure")' in output  # the failing cell, quoted
+
+
+def test_a_prose_edit_reuses_the_cached_execution(executed_root, tmp_path):
+    first = build_executed_root(executed_root, tmp_path / "html")
+    page = executed_root / "index.md"
+    page.write_text(page.read_text() + "\nA new sentence, and no code changed.\n")
+    second = build_executed_root(executed_root, tmp_path / "html")
+
+    assert first.returncode == 0, first.stderr
+    assert "Executing notebook" in first.stdout + first.stderr
+    assert second.returncode == 0, second.stderr
+    assert "Using cached notebook" in second.stdout + second.stderr
+    assert "Executing notebook" not in second.stdout + second.stderr
+    assert "A new sentence" in (tmp_path / "html" / "index.html").read_text(encoding="utf-8")
