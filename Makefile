@@ -19,6 +19,7 @@ export LITS_DATA_DIR := $(abspath $(LITS_DATA_DIR))
 # `make grade SOLUTIONS=exercises` grades your work; `make grade-all SUBMISSIONS=DIR` a class.
 SOLUTIONS   ?= solutions
 SUBMISSIONS ?= submissions
+GRADE_OPTS  ?=
 
 SPHINX_OPTS := -W --keep-going -n -c . -d _build/doctrees
 
@@ -52,7 +53,7 @@ reference: $(STAMP) data ## Run solutions/ on the sample data and store the outp
 	$(PY) -m imaging_course.grader reference
 
 grade: $(STAMP) data ## Grade SOLUTIONS (default solutions/; yours: make grade SOLUTIONS=exercises)
-	$(PY) -m imaging_course.grader grade --solutions $(SOLUTIONS)
+	$(PY) -m imaging_course.grader grade --solutions $(SOLUTIONS) $(GRADE_OPTS)
 
 grade-all: $(STAMP) data ## Grade every learner folder in SUBMISSIONS into a gradebook (all cores)
 	$(PY) -m imaging_course.grader grade-all $(SUBMISSIONS)

@@ -54,7 +54,18 @@ def _parse(page: Path) -> _LinkCollector:
 
 
 def _pages(site: Path) -> list[Path]:
+    """Every HTML file of the site, the theme's snippets under ``_static/`` included."""
     return sorted(site.rglob("*.html"))
+
+
+def _documents(site: Path) -> list[Path]:
+    """The site's pages written from ``docs/`` (no index, search page or theme snippet)."""
+    generated = {"genindex.html", "search.html"}
+    return [
+        page
+        for page in _pages(site)
+        if page.name not in generated and "_static" not in page.relative_to(site).parts
+    ]
 
 
 def _is_remote(address: str) -> bool:
@@ -70,7 +81,8 @@ def test_the_site_builds_with_no_warning(built_site):
 
 def test_every_outline_link_is_on_the_site(built_site):
     wanted = {url.rstrip(".,;") for url in URL.findall(OUTLINE.read_text(encoding="utf-8"))}
-    assert len(wanted) >= 25, "the outline's links were not all found: is shared/ beside the repo?"
+    assert OUTLINE.is_file(), f"{OUTLINE}: the seed outline is missing: is shared/ beside the repo?"
+    assert len(wanted) >= 20, "the outline's links were not parsed"
     present = set().union(*(_parse(page).anchors for page in _pages(built_site.html)))
     assert sorted(wanted - present) == []
 
@@ -114,9 +126,8 @@ def test_math_is_served_locally(built_site):
 def test_every_page_shows_its_reading_time(built_site):
     missing = [
         str(page.relative_to(built_site.html))
-        for page in _pages(built_site.html)
-        if page.name not in {"genindex.html", "search.html"}
-        and "min read" not in page.read_text(encoding="utf-8")
+        for page in _documents(built_site.html)
+        if "min read" not in page.read_text(encoding="utf-8")
     ]
     assert missing == []
 

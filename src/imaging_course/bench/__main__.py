@@ -10,6 +10,7 @@ BENCHMARKS = (
     "siim_generation",
     "lits_generation",
     "eda",
+    "grading",
     "site",
 )
 """Modules of this package, in the order they run; each has a ``run()`` that prints figures."""

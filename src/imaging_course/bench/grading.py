@@ -18,10 +18,10 @@ import tempfile
 import time
 from pathlib import Path
 
+from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.paths import REPO_ROOT
 from imaging_course.grader.sandbox import Call, Sandbox
 
-SOLUTIONS = REPO_ROOT / "solutions"
 BATCH_LEARNERS = 20
 SANDBOX_CALLS = 40
 IMPORTS = "import numpy, pandas, pydicom, nibabel, scipy.ndimage"
@@ -65,17 +65,17 @@ def _batch_seconds(folder: Path, jobs: int) -> float:
 
 def run() -> None:
     """Print the grading figures (needs the sample data and solutions/)."""
-    if not (SOLUTIONS / "siim_eda.py").is_file():
+    if not (SOLUTIONS_DIR / "siim_eda.py").is_file():
         print("solutions/ is missing: nothing to grade")
         return
-    _seconds([*_grade_command(), str(SOLUTIONS)])  # warm: references, held-out data
-    grade, status = _seconds([*_grade_command(), str(SOLUTIONS)])
+    _seconds([*_grade_command(), str(SOLUTIONS_DIR)])  # warm: references, held-out data
+    grade, status = _seconds([*_grade_command(), str(SOLUTIONS_DIR)])
     fresh, _ = _seconds([sys.executable, "-c", IMPORTS])
     with tempfile.TemporaryDirectory(prefix="bench-grading-") as scratch_name:
         scratch = Path(scratch_name)
         per_call = _sandbox_call_seconds(scratch)
         for index in range(BATCH_LEARNERS):
-            shutil.copytree(SOLUTIONS, scratch / "submissions" / f"learner-{index:02d}")
+            shutil.copytree(SOLUTIONS_DIR, scratch / "submissions" / f"learner-{index:02d}")
         parallel = _batch_seconds(scratch, os.cpu_count() or 1)
         serial = _batch_seconds(scratch, 1)
     print(
