@@ -3,8 +3,8 @@
 The tests find their quizzes on the page from the DOM and read what is right from each quiz's
 ``data-quiz`` settings, so they run on any page holding a single or multiple choice quiz with
 feedback on a wrong choice and a numeric quiz. :func:`quiz_site` serves the tiny
-tests/roots/test-quiz-browser project with the book theme; point it at the whole site (for
-example ``built_site`` and ``medical-imaging/nifti.html``) to run the same steps there.
+tests/roots/test-quiz-browser project with the book theme, then quiz pages of the whole site
+(the NIfTI chapter page, and the SIIM exercise page whose numeric answers are glued).
 Every request the pages make is recorded; none may leave 127.0.0.1.
 """
 
@@ -64,9 +64,19 @@ def serve(folder: Path) -> Iterator[str]:
         thread.join()
 
 
-@pytest.fixture(scope="module")
-def quiz_site(rootdir, tmp_path_factory) -> Iterator[tuple[str, str]]:
-    """(base URL, page path) of a served site whose page holds the quizzes to try."""
+SITE_QUIZ_PAGES = ("medical-imaging/nifti.html", "medical-imaging/exercises/siim.html")
+"""Pages of the whole site that hold the kinds of quiz the tests try (one with glued answers)."""
+
+
+@pytest.fixture(scope="module", params=("tiny-root", *SITE_QUIZ_PAGES))
+def quiz_site(request, rootdir, tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """(base URL, page path) of a served site whose page holds the quizzes to try: the tiny
+    tests/roots/test-quiz-browser project, then quiz pages of the whole built site."""
+    if request.param in SITE_QUIZ_PAGES:
+        built_site = request.getfixturevalue("built_site")
+        assert built_site.returncode == 0, built_site.output[-3000:]
+        yield from ((base, request.param) for base in serve(built_site.html))
+        return
     dest = tmp_path_factory.mktemp("quiz-browser")
     shutil.copytree(rootdir / "test-quiz-browser", dest / "src")
     warnings = StringIO()
@@ -242,7 +252,7 @@ def test_without_javascript_question_and_answer_still_read(browser, quiz_site):
     requests: list[str] = []
     page.on("request", lambda request: requests.append(request.url))
     page.goto(base + page_path)
-    quiz = page.locator(".quiz").first
+    quiz = page.locator(".quiz-single").first
     assert quiz.locator("legend").is_visible()
     assert not quiz.locator(".quiz-actions").is_visible()
     answer = quiz.locator("details.quiz-answer")
