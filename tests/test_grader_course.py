@@ -97,3 +97,4 @@ def test_exercise_stubs_score_0_and_say_what_to_do(tiny_data):
     assert "siim_eda.scan_dicom_headers is not written yet" in completed.stdout
     assert "lits_eda.case_statistics is not written yet" in completed.stdout
     assert "Traceback" not in completed.stdout
+    assert "hint:" not in completed.stdout  # a stub is not a mistake to diagnose

@@ -39,6 +39,7 @@ def pytest_arguments(learner_dir: Path, extra: list[str]) -> list[str]:
         "-p",
         "no:cacheprovider",
         "--noconftest",
+        "-rN",  # the per-check sections and the score table say it all; `-ra` brings it back
         "-c",
         os.devnull,
         "--rootdir",
