@@ -4,7 +4,13 @@ import uuid
 
 import pytest
 
-from imaging_course.site_build import copy_site, free_port, live_server, wait_for_text
+from imaging_course.site_build import (
+    copy_site,
+    free_port,
+    live_server,
+    sphinx_reports,
+    wait_for_text,
+)
 
 pytestmark = pytest.mark.site
 
@@ -26,3 +32,6 @@ def test_the_live_server_serves_an_edited_page(tmp_path, built_site):
         except TimeoutError as error:
             log = (tmp_path / "live.log").read_text(encoding="utf-8", errors="replace")
             pytest.fail(f"{error}\n--- live server log (tail) ---\n{log[-3000:]}")
+    # The copy builds as strictly as the site: the exercise pages find the solutions they quote.
+    log = (tmp_path / "live.log").read_text(encoding="utf-8", errors="replace")
+    assert sphinx_reports(log) == []

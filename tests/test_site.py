@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from imaging_course.site_build import sphinx_reports
+
 pytestmark = pytest.mark.site
 
 OUTLINE = Path(__file__).resolve().parents[2] / "shared" / "seed" / "OUTLINE.md"
@@ -74,9 +76,7 @@ def _is_remote(address: str) -> bool:
 
 def test_the_site_builds_with_no_warning(built_site):
     assert built_site.returncode == 0, built_site.output[-4000:]
-    # Sphinx's own reports read "file:line: WARNING: ..."; the kernel's log lines do not count.
-    reports = re.findall(r"^.*(?:^|: )(?:WARNING|ERROR|CRITICAL): .*$", built_site.output, re.M)
-    assert reports == []
+    assert sphinx_reports(built_site.output) == []
 
 
 def test_every_outline_link_is_on_the_site(built_site):

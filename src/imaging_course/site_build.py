@@ -4,6 +4,7 @@ The site is built in a subprocess with the options of `make html` (and served wi
 `make live`), as a user builds it, so a test or a benchmark sees exactly what the user sees.
 """
 
+import re
 import shutil
 import socket
 import subprocess
@@ -20,6 +21,16 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 SPHINX_STRICT = ["-W", "--keep-going", "-n"]
 """The strictness of `make html`: a warning fails the build, all of them are reported."""
+
+
+SPHINX_REPORT = re.compile(r"^.*(?:^|: )(?:WARNING|ERROR|CRITICAL): .*$", re.M)
+"""A line in which Sphinx reports a problem ("file:line: WARNING: ..."); the Jupyter kernel's
+own log lines ("[IPKernelApp] WARNING | ...") do not count."""
+
+
+def sphinx_reports(output: str) -> list[str]:
+    """The problems that a Sphinx build (or sphinx-autobuild) printed in ``output``."""
+    return SPHINX_REPORT.findall(output)
 
 
 def sphinx_options(confdir: Path, outdir: Path) -> list[str]:
@@ -41,14 +52,16 @@ def build_site(outdir: Path, confdir: Path = REPO_ROOT) -> subprocess.CompletedP
 
 
 def copy_site(destination: Path, executed_cache: Path | None = None) -> Path:
-    """Copy ``conf.py`` and ``docs/`` to ``destination``; returns it, ready to build.
+    """Copy ``conf.py``, ``docs/`` and the ``solutions/`` that the exercise pages quote to
+    ``destination``; returns it, ready to build.
 
     ``executed_cache`` (a ``.jupyter_cache`` folder of an earlier build) is copied beside the
     copy's future output, so that its first build re-uses the executed notebooks.
     """
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO_ROOT / "conf.py", destination / "conf.py")
-    shutil.copytree(REPO_ROOT / "docs", destination / "docs", dirs_exist_ok=True)
+    for folder in ("docs", "solutions"):
+        shutil.copytree(REPO_ROOT / folder, destination / folder, dirs_exist_ok=True)
     if executed_cache is not None and executed_cache.is_dir():
         shutil.copytree(
             executed_cache, destination / "_build" / ".jupyter_cache", dirs_exist_ok=True
