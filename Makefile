@@ -42,9 +42,9 @@ data: $(STAMP) ## Generate the sample datasets into data/ (idempotent; SEED=0)
 html: $(STAMP) data ## Build the site strictly into _build/html (open _build/html/index.html)
 	$(VENV)/bin/sphinx-build $(SPHINX_OPTS) docs _build/html
 
-live: $(STAMP) data ## Serve the site on http://127.0.0.1:$(PORT) and reload pages on every save
+live: $(STAMP) data ## Serve the site on http://127.0.0.1:8000 (PORT=...) and reload pages on every save
 	$(VENV)/bin/sphinx-autobuild $(SPHINX_OPTS) --host 127.0.0.1 --port $(PORT) \
-		--watch src/imaging_course --ignore '*.ipynb_checkpoints*' docs _build/html
+		--watch src/imaging_course --watch solutions --ignore '*.ipynb_checkpoints*' docs _build/html
 
 test: $(STAMP) data lint ## Run every test (needs Debian's chromium for the browser tests)
 	$(PY) -m pytest

@@ -6,6 +6,12 @@ The source is ``docs/``; this file sits at the top so that a build never scans
     sphinx-build -c . docs _build/html
 """
 
+import glob
+
+import imaging_course.datasets
+from imaging_course.course_modules import SOLUTIONS_DIR
+from imaging_course.datasets.paths import lits_root, siim_root
+
 project = "Medical Imaging"
 author = "The Medical Imaging course team"
 copyright = "2026, the Medical Imaging course team"
@@ -15,6 +21,7 @@ extensions = [
     "sphinx_exercise",
     "sphinx_togglebutton",
     "sphinx-mathjax-offline",  # serves MathJax from _static, not a CDN
+    "imaging_course.sphinxext.execution_inputs",
     "imaging_course.sphinxext.quiz",
     "imaging_course.sphinxext.reading_time",
     "imaging_course.sphinxext.reference_tables",
@@ -29,12 +36,23 @@ myst_heading_anchors = 3
 
 # -- Executed pages (MyST-NB + jupyter-cache) ----------------------------------
 # "cache": a build with no code change executes nothing. The cache sits beside the output
-# (_build/.jupyter_cache), outside docs/, so sphinx-autobuild never sees it change (MyST-NB#331).
+# (_build/.jupyter_cache/<inputs key>), outside docs/, so sphinx-autobuild never sees it change
+# (MyST-NB#331).
 nb_execution_mode = "cache"
 nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
+# The pages also read what their code does not show: the data folders (the sample, or a real
+# download named by SIIM_DATA_DIR / LITS_DATA_DIR), the generated data's stamp, the solutions
+# they import and the readers. A change to any of them re-executes the pages (execution_inputs).
+_DATA_ROOTS = [siim_root().resolve(), lits_root().resolve()]
+execution_input_values = [str(root) for root in _DATA_ROOTS]
+execution_input_files = [
+    *(glob.escape(str(root)) + "/.complete" for root in _DATA_ROOTS),
+    glob.escape(str(SOLUTIONS_DIR)) + "/*.py",
+    glob.escape(str(imaging_course.datasets.__path__[0])) + "/**/*.py",
+]
 
 # -- HTML -----------------------------------------------------------------------
 html_theme = "sphinx_book_theme"

@@ -3,6 +3,7 @@
 from pathlib import Path
 
 from sphinx.application import Sphinx
+from sphinx.config import Config
 from sphinx.util import logging
 
 from . import CSS_FILE, JS_FILE, STATIC_DIR
@@ -12,10 +13,18 @@ from .export import GIFT_NAME, JSON_NAME, reading_order, write_gift, write_json
 logger = logging.getLogger(__name__)
 
 
+def add_static_path(app: Sphinx, config: Config) -> None:
+    """``config-inited``: let HTML builders copy ``quiz.js`` and ``quiz.css``.
+
+    Done before Sphinx compares the configuration with the last build's, so that a rebuild
+    does not see ``html_static_path`` change and rewrite every page.
+    """
+    config.html_static_path.append(str(STATIC_DIR))
+
+
 def add_static_files(app: Sphinx) -> None:
-    """``builder-inited``: ship ``quiz.js`` and ``quiz.css`` with HTML builds only."""
+    """``builder-inited``: load ``quiz.js`` and ``quiz.css`` in the pages of HTML builds only."""
     if app.builder.format == "html":
-        app.config.html_static_path.append(str(STATIC_DIR))
         app.add_js_file(JS_FILE, loading_method="defer")
         app.add_css_file(CSS_FILE)
 

@@ -6,7 +6,7 @@ from .collector import QuizCollector, report_duplicate_ids
 from .directive import QuizDirective
 from .links import QuizExportLink, QuizExportRole, resolve_export_links
 from .nodes import HTML_VISITORS
-from .publish import add_static_files, fail_on_invalid_quizzes, write_exports
+from .publish import add_static_files, add_static_path, fail_on_invalid_quizzes, write_exports
 from .transforms import replace_quizzes_outside_html
 
 
@@ -21,6 +21,7 @@ def register(app: Sphinx) -> None:
     app.connect("env-check-consistency", report_duplicate_ids)
     app.connect("doctree-resolved", replace_quizzes_outside_html)
     app.connect("doctree-resolved", resolve_export_links)
+    app.connect("config-inited", add_static_path)
     app.connect("builder-inited", add_static_files)
     app.connect("build-finished", write_exports)
     app.connect("build-finished", fail_on_invalid_quizzes)

@@ -52,6 +52,7 @@ def setup(app: Sphinx) -> dict:
     for name, default in _POSITIVE_CONFIG_VALUES:
         app.add_config_value(name, default, "env", types=(int, float))
     app.connect("config-inited", _check_config)
+    app.connect("config-inited", _add_static_path)
 
     app.add_node(ReadingTimeBadge)
     app.add_node(ReadingSyllabus)
@@ -77,7 +78,12 @@ def _check_config(app: Sphinx, config: Config) -> None:
             raise ConfigError(msg)
 
 
+def _add_static_path(app: Sphinx, config: Config) -> None:
+    # At config-inited, before Sphinx compares the configuration with the last build's: a
+    # later append would make every rebuild see html_static_path change and rewrite all pages.
+    config.html_static_path.append(str(STATIC_DIR))
+
+
 def _add_css_for_html(app: Sphinx) -> None:
     if app.builder.format == "html":
-        app.config.html_static_path.append(str(STATIC_DIR))
         app.add_css_file(CSS_FILE)
