@@ -182,11 +182,15 @@ def test_wrong_then_right_answer_kept_across_reload_until_reset(visit):
         f"Quizzes on this page: 1 of {total} answered right."
     )
 
+    assert quiz.locator(".quiz-feedback").get_attribute("aria-live") == "polite"
+
     page.reload()
     quiz, _ = visit.quiz(".quiz-single")
     assert quiz.locator(".quiz-choice input").nth(right).is_checked()
     assert visit.feedback(quiz).startswith("Right")
     assert "1 of" in page.locator(".quiz-page-score").inner_text()
+    # The restored verdict is shown but not announced: a page of saved answers stays quiet.
+    assert quiz.locator(".quiz-feedback").get_attribute("aria-live") == "off"
 
     quiz.locator("button.quiz-reset").click()
     assert not quiz.locator(".quiz-choice input").nth(right).is_checked()

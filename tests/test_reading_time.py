@@ -265,16 +265,24 @@ def test_editing_a_section_updates_the_chapter_on_an_incremental_build(rootdir, 
     assert nested_row[1] == f"{minutes} min"
 
 
-def test_wrong_total_and_non_number_warn_naming_the_file(rootdir, tmp_path):
+def front_matter_line(page: Path, key: str) -> int:
+    """The line number of ``key:`` in ``page`` (the test's own reading of the source)."""
+    lines = page.read_text(encoding="utf-8").splitlines()
+    return next(number for number, line in enumerate(lines, 1) if line.startswith(f"{key}:"))
+
+
+def test_wrong_total_and_non_number_warn_naming_file_and_line(rootdir, tmp_path):
     built = build(rootdir, "reading-time-warnings", tmp_path)
     warnings = [line for line in built.warnings.splitlines() if "WARNING" in line]
     assert len(warnings) == 2, built.warnings
     total = next(line for line in warnings if "[reading_time.total]" in line)
-    assert f"{built.src / 'index.md'}: WARNING:" in total
+    chapter = built.src / "index.md"
+    assert f"{chapter}:{front_matter_line(chapter, 'linked_reading_total')}: WARNING:" in total
     assert "30 min" in total
     assert "10 min" in total
     not_number = next(line for line in warnings if "[reading_time.front_matter]" in line)
-    assert f"{built.src / 'not-a-number.md'}: WARNING:" in not_number
+    page = built.src / "not-a-number.md"
+    assert f"{page}:{front_matter_line(page, 'linked_reading_minutes')}: WARNING:" in not_number
     assert "linked_reading_minutes" in not_number
     assert "'about ten'" in not_number
 

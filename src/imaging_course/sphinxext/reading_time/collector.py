@@ -19,6 +19,7 @@ Front matter keys (flat, numbers; myst-parser hands them over as strings):
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 from docutils import nodes
 from sphinx.application import Sphinx
@@ -104,9 +105,12 @@ class ReadingTimeCollector(EnvironmentCollector):
         docname = env.docname
         metadata = env.metadata[docname]
         config = app.config
-        words_per_minute = _front_matter_number(
-            metadata, "reading_time_wpm", docname, positive=True
-        )
+        source = env.doc2path(docname)
+
+        def number(key: str, *, positive: bool = False) -> float | None:
+            return _front_matter_number(metadata, key, (docname, source), positive=positive)
+
+        words_per_minute = number("reading_time_wpm", positive=True)
         seconds = reading_seconds(
             count_reading_load(doctree),
             words_per_minute=words_per_minute or config.reading_time_words_per_minute,
@@ -115,9 +119,9 @@ class ReadingTimeCollector(EnvironmentCollector):
         )
         pages_of(env)[docname] = PageReading(
             own_minutes=minutes_to_read(seconds),
-            linked_minutes=_front_matter_number(metadata, "linked_reading_minutes", docname) or 0.0,
-            exercise_days=_front_matter_number(metadata, "exercise_days", docname) or 0.0,
-            declared_total=_front_matter_number(metadata, "linked_reading_total", docname),
+            linked_minutes=number("linked_reading_minutes") or 0.0,
+            exercise_days=number("exercise_days") or 0.0,
+            declared_total=number("linked_reading_total"),
             has_syllabus=any(True for _ in doctree.findall(ReadingSyllabus)),
         )
 
@@ -147,6 +151,7 @@ def check_declared_totals(app: Sphinx, env: BuildEnvironment) -> None:
     for docname, page in sorted(pages.items()):
         if page.declared_total is None:
             continue
+        source = env.doc2path(docname)
         summed = chapter_totals(env, docname).linked_minutes
         if not math.isclose(summed, page.declared_total, abs_tol=1e-9):
             logger.warning(
@@ -154,7 +159,7 @@ def check_declared_totals(app: Sphinx, env: BuildEnvironment) -> None:
                 "its toctree descendants sum to %s min",
                 format_number(page.declared_total),
                 format_number(summed),
-                location=docname,
+                location=(docname, front_matter_line(source, "linked_reading_total")),
                 type=WARNING_TYPE,
                 subtype="total",
             )
@@ -165,10 +170,27 @@ def format_number(value: float) -> str:
     return str(int(value)) if float(value).is_integer() else f"{value:g}"
 
 
+def front_matter_line(source: Path, key: str) -> int | None:
+    """The line of ``key:`` in the front matter of ``source``, for a warning's location.
+
+    Sphinx knows the file but not the line of a front matter key (myst-parser hands the keys
+    over as a dict), so the line is looked up in the file's leading ``---`` block.
+    """
+    lines = source.read_text(encoding="utf-8").splitlines()
+    if lines and lines[0].strip() == "---":
+        for number, line in enumerate(lines[1:], start=2):
+            if line.strip() == "---":
+                break
+            if line.split(":", 1)[0].strip() == key:
+                return number
+    return None
+
+
 def _front_matter_number(
-    metadata: dict, key: str, docname: str, *, positive: bool = False
+    metadata: dict, key: str, page: tuple[str, Path], *, positive: bool = False
 ) -> float | None:
-    """``metadata[key]`` as a number, None when absent; a warning naming the file when invalid."""
+    """``metadata[key]`` as a number, None when absent; a warning naming file and line when
+    invalid. ``page`` is the page's docname and source file."""
     if key not in metadata:
         return None
     raw = metadata[key]
@@ -183,7 +205,7 @@ def _front_matter_number(
             key,
             raw,
             wanted,
-            location=docname,
+            location=(page[0], front_matter_line(page[1], key)),
             type=WARNING_TYPE,
             subtype="front_matter",
         )

@@ -141,8 +141,10 @@
     return { answered: true, correct: rightChoices, message: message, notes: notes };
   };
 
-  /* Check the inputs, show the verdict; `byLearner` saves it (false when restoring). */
+  /* Check the inputs, show the verdict; `byLearner` saves and announces it (false when a saved
+     answer is restored at page load: shown, but not read out for every quiz at once). */
   Quiz.prototype.check = function (byLearner) {
+    this.feedback.setAttribute("aria-live", byLearner ? "polite" : "off");
     var given = this.given();
     var verdict = this.judge(given);
     var config = this.config;
@@ -178,6 +180,7 @@
         note.hidden = true;
       }
     });
+    this.feedback.setAttribute("aria-live", "polite");
     this.feedback.textContent = "Reset: answer again.";
     this.element.classList.remove("quiz-solved", "quiz-missed");
     if (this.answer) {
