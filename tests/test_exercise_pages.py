@@ -36,7 +36,12 @@ PAGES = {
     "siim": "medical-imaging/exercises/siim",
     "lits": "medical-imaging/exercises/lits",
 }
-AGGREGATES = {"count": len, "min": min, "max": max, "median": pd.Series.median}
+AGGREGATES = {  # pandas' own, which skip missing values (a tumour-free case's tumour HU)
+    "count": len,
+    "min": lambda values: pd.Series(values).min(),
+    "max": lambda values: pd.Series(values).max(),
+    "median": lambda values: pd.Series(values).median(),
+}
 GLUED_ANSWER = re.compile(r"^:id: (?P<id>\S+)\n(?::.*\n)*?:answer: glue:(?P<key>\S+)$", re.M)
 """A quiz's id and the glue key of its answer, among the option lines of one quiz."""
 
