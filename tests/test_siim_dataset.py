@@ -4,6 +4,8 @@ and the real data's proportions at sample scale."""
 import hashlib
 import json
 import re
+import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,11 @@ from pydicom.errors import InvalidDicomError
 from imaging_course.datasets.siim.generate import generate_siim
 from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labels, siim_image_id
 from imaging_course.datasets.siim.rle import decode_siim_rle
-from imaging_course.datasets.siim.scan import read_siim_pixels, scan_siim_headers
+from imaging_course.datasets.siim.scan import (
+    SCANNED_KEYWORDS,
+    read_siim_pixels,
+    scan_siim_headers,
+)
 
 # The header of every real file (DATASETS.md), written out here rather than read from the
 # generator, so that a change in header.py cannot silently change what is tested.
@@ -272,3 +278,35 @@ def test_a_scan_reports_a_bad_file_with_its_path_and_goes_on(tiny_siim):
     assert len(headers) == len(files) - 1
     (missing,) = _planted(tiny_siim, "missing_PatientAge")
     assert headers.loc[headers["path"] == missing, "PatientAge"].isna().all()
+
+
+def _with_corrupted_vr(path: Path, keyword: str, vr: bytes = b"CJ") -> None:
+    """Overwrite the two VR bytes of ``keyword``'s element in the file on disk."""
+    tag = pydicom.datadict.tag_for_keyword(keyword)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(struct.pack("<HH", tag >> 16, tag & 0xFFFF), 132)
+    raw[at + 4 : at + 6] = vr
+    path.write_bytes(bytes(raw))
+
+
+def test_no_damaged_file_stops_a_scan_each_is_listed_with_path_and_reason(tiny_siim, tmp_path):
+    clean = _clean_files(tiny_siim)[:8]
+    copies = [tmp_path / f"{index}-{path.name}" for index, path in enumerate(clean)]
+    for source, copy in zip(clean, copies, strict=True):
+        shutil.copyfile(source, copy)
+    _with_corrupted_vr(copies[1], "ViewPosition")  # pydicom: NotImplementedError
+    _with_corrupted_vr(copies[2], "PatientAge")
+    header_end = copies[3].read_bytes().index(struct.pack("<HH", 0x7FE0, 0x0010))
+    for copy, keep in zip(copies[3:7], (300, 700, header_end, header_end + 6), strict=True):
+        copy.write_bytes(copy.read_bytes()[:keep])  # cut inside the header
+    damaged = copies[1:7]
+
+    headers, unreadable = scan_siim_headers(copies)
+
+    assert [bad.path for bad in unreadable] == damaged
+    for bad in unreadable:
+        assert re.match(r"\w+: ", bad.reason), bad.reason
+    assert "Unknown Value Representation 'CJ'" in unreadable[0].reason
+    assert all(str(bad.path) in bad.reason for bad in unreadable[2:5])
+    assert list(headers["path"]) == [copies[0], copies[7]]
+    assert headers[list(SCANNED_KEYWORDS)].notna().all().all()
