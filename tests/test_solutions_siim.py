@@ -13,6 +13,7 @@ import inspect
 import json
 import math
 import shutil
+import struct
 import warnings
 from pathlib import Path
 
@@ -218,6 +219,29 @@ def test_a_file_cut_anywhere_is_listed_not_fatal(small_copy, keep):
     assert [entry["path"] for entry in result["unreadable"]] == [
         copies[1].relative_to(root).as_posix()
     ]
+    assert sorted(result["table"]["image_id"]) == sorted([copies[0].stem, copies[2].stem])
+
+
+def _with_corrupted_vr(path: Path, keyword: str) -> None:
+    """Overwrite the two VR bytes of ``keyword``'s element with ``CJ``, a VR that does not exist."""
+    tag = pydicom.datadict.tag_for_keyword(keyword)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(struct.pack("<HH", tag >> 16, tag & 0xFFFF), 132)
+    raw[at + 4 : at + 6] = b"CJ"
+    path.write_bytes(bytes(raw))
+
+
+def test_a_corrupted_value_representation_is_listed_not_fatal(small_copy):
+    root, copies = small_copy
+    _with_corrupted_vr(copies[1], "Rows")  # pydicom raises NotImplementedError on reading it
+    _with_corrupted_vr(copies[2], "ViewPosition")  # the stored bytes still read "PA" or "AP"
+
+    result = solution.scan_dicom_headers(root)
+
+    (entry,) = result["unreadable"]
+    assert entry["path"] == copies[1].relative_to(root).as_posix()
+    assert "NotImplementedError" in entry["reason"]
+    assert "'CJ'" in entry["reason"]
     assert sorted(result["table"]["image_id"]) == sorted([copies[0].stem, copies[2].stem])
 
 
