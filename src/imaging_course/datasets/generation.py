@@ -140,6 +140,15 @@ def finish_generation(out: Path, stamp: Stamp) -> None:
     (out / IN_PROGRESS_NAME).unlink(missing_ok=True)
 
 
+def read_manifest(out: Path) -> dict | None:
+    """The ``MANIFEST.json`` of ``out`` as written by :func:`write_manifest`, or ``None`` when
+    there is none (a real download, a held-out copy)."""
+    try:
+        return json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
 def write_manifest(out: Path, stamp: Stamp, planted: list[dict[str, str]]) -> None:
     """Write ``MANIFEST.json``: each planted problem (``path`` relative to ``out``, ``kind``,
     ``detail``) and the count of each kind."""
