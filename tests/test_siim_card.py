@@ -60,5 +60,9 @@ def test_the_card_builds_on_a_folder_without_manifest(held_out_siim, monkeypatch
     assert "has no MANIFEST.json" in glued["siim_dirt_source"]
     assert glued["siim_train"] == "24"
     found = {name: int(glued[f"siim_{name}"]) for name in ("truncated", "not_dicom",
-             "missing_PatientAge", "duplicate", "age_outlier", "no_label_row")}  # fmt: skip
+             "missing_PatientAge", "duplicate", "age_outlier", "no_label_row",
+             "row_without_file")}  # fmt: skip
     assert found == dict.fromkeys(found, 1) | {"age_outlier": 2}
+    shares = glued["siim_mask_range"].strip("'").split(" to ")
+    low, high = (float(share.rstrip("%")) for share in shares)
+    assert 0.1 <= low < high <= 5  # per cent of the image, as the card says

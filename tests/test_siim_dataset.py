@@ -22,6 +22,7 @@ from imaging_course.datasets.siim.scan import (
     read_siim_pixels,
     scan_siim_headers,
 )
+from imaging_course.datasets.siim.survey import DIRT_KINDS, find_siim_dirt
 
 # The header of every real file (DATASETS.md), written out here rather than read from the
 # generator, so that a change in header.py cannot silently change what is tested.
@@ -177,13 +178,23 @@ def test_read_labels_strips_the_spaces(tiny_siim):
     assert not labels["EncodedPixels"].str.startswith(" ").any()
 
 
-def test_every_labelled_file_has_rows_and_a_few_have_none(sample_siim):
+def test_a_few_files_have_no_rows_and_a_few_rows_no_file(sample_siim):
     labels = read_siim_labels(sample_siim)
     ids = {siim_image_id(path) for path in find_siim_images(sample_siim, "train")}
     unlabelled = ids - set(labels["ImageId"])
-    assert set(labels["ImageId"]) <= ids
+    without_file = set(labels["ImageId"]) - ids
     assert {siim_image_id(p) for p in _planted(sample_siim, "no_label_row")} == unlabelled
     assert 1 <= len(unlabelled) <= 0.02 * len(ids)
+    assert {siim_image_id(p) for p in _planted(sample_siim, "row_without_file")} == without_file
+    assert 1 <= len(without_file) <= 0.02 * len(ids)
+    assert not any(path.exists() for path in _planted(sample_siim, "row_without_file"))
+
+
+def test_reading_the_files_finds_what_the_manifest_lists(tiny_siim):
+    counts = _manifest(tiny_siim)["counts"]
+    assert counts["row_without_file"] == 1
+
+    assert find_siim_dirt(tiny_siim) == dict.fromkeys(DIRT_KINDS, 0) | counts
 
 
 def test_proportions_match_the_real_data(sample_siim):
@@ -211,7 +222,7 @@ def test_masks_are_small_apical_lateral_and_sometimes_several(sample_siim):
         areas.append(mask.mean())
         heights.append(rows.mean() / 1024)
         sides.append(abs(columns.mean() / 1024 - 0.5))
-    assert min(areas) >= 0.0008
+    assert min(areas) >= 0.001  # the real masks: 0.1-5% of the image
     assert max(areas) <= 0.05
     assert np.median(heights) < 0.45  # near the apices
     assert np.median(sides) > 0.2  # along the lateral chest wall
@@ -238,7 +249,9 @@ def test_largest_masks_are_on_ap_films(sample_siim):
 
 def test_each_planted_problem_is_found_by_reading(tiny_siim):
     counts = _manifest(tiny_siim)["counts"]
-    assert {"truncated", "not_dicom", "duplicate", "no_label_row"} <= set(counts)
+    assert {"truncated", "not_dicom", "duplicate", "no_label_row", "row_without_file"} <= set(
+        counts
+    )
     (truncated,) = _planted(tiny_siim, "truncated")
     assert pydicom.dcmread(truncated, stop_before_pixels=True).SOPInstanceUID == truncated.stem
     with pytest.raises(ValueError, match=re.escape(str(truncated))):

@@ -39,7 +39,7 @@ def test_same_seed_gives_identical_bytes_another_seed_other_ones(reference, tmp_
         digest for name, digest in same.items() if name.endswith(".dcm")
     }
     stamp = json.loads((reference / ".complete").read_text(encoding="utf-8"))
-    assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "1"}
+    assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "2"}
 
 
 def test_killed_generation_is_completed_by_a_rerun(reference, tmp_path):

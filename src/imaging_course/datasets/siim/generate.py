@@ -34,7 +34,7 @@ from imaging_course.datasets.siim.radiograph import (
 )
 from imaging_course.datasets.siim.rle import NO_MASK, encode_siim_rle
 
-SIIM_GENERATOR_VERSION = "1"
+SIIM_GENERATOR_VERSION = "2"
 """Bump when the bytes written for a seed change: old folders then read as foreign."""
 
 LABELS_CSV = "train-rle.csv"
@@ -134,6 +134,9 @@ def _manifest_entries(records: list[SiimRecord]) -> list[dict[str, str]]:
             entries.append(dirt.planted_entry(path, dirt.AGE_OUTLIER, detail))
         if not record.labelled:
             entries.append(dirt.planted_entry(path, dirt.NO_LABEL_ROW, f"not in {LABELS_CSV}"))
+        if not record.has_file:
+            detail = f"no such file: only {LABELS_CSV} has rows for this ImageId"
+            entries.append(dirt.planted_entry(path, dirt.ROW_WITHOUT_FILE, detail))
     return entries
 
 
@@ -150,10 +153,11 @@ def generate_siim(
     check_scale(scale)
     out = Path(out)
     records = plan_siim(SIIM_SCALES[scale], seed)
+    files = [record for record in records if record.has_file]
     stamp = Stamp("siim", scale, seed, SIIM_GENERATOR_VERSION)
-    if not begin_generation(out, stamp, ESTIMATED_FILE_BYTES * len(records)):
+    if not begin_generation(out, stamp, ESTIMATED_FILE_BYTES * len(files)):
         return
-    for record in with_progress(records, len(records), "SIIM files", progress):
+    for record in with_progress(files, len(files), "SIIM files", progress):
         path = out / record.relative_path
         if not path.exists():
             write_bytes_atomic(path, siim_file(record, seed))
