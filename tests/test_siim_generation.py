@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -67,6 +68,20 @@ def test_deleted_files_are_written_again(reference, tmp_path):
         victim.unlink()
     (out / ".complete").unlink()
     generate_siim(out, scale="tiny", seed=7, progress=False)
+    assert _hashes(out) == _hashes(reference)
+
+
+def test_a_folder_of_an_older_generator_is_written_anew(reference, tmp_path):
+    out = tmp_path / "old"
+    shutil.copytree(reference, out)
+    for name in (".complete", "MANIFEST.json"):
+        stamp = json.loads((out / name).read_text(encoding="utf-8"))
+        (out / name).write_text(json.dumps(stamp | {"version": "0"}), encoding="utf-8")
+    stale = sorted(out.rglob("*.dcm"))[3]
+    stale.write_bytes(b"written by generator 0")
+
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+
     assert _hashes(out) == _hashes(reference)
 
 

@@ -13,7 +13,7 @@ import json
 import shutil
 import sys
 from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -73,11 +73,15 @@ def read_stamp(path: Path) -> Stamp | None:
         return None
 
 
-def _check_folder(out: Path, stamp: Stamp) -> None:
+def _check_folder(out: Path, stamp: Stamp) -> bool:
     """Refuse a folder holding something other than this very generation: ours means an
-    in-progress stamp, a ``.complete`` stamp or a manifest naming this dataset, scale, seed."""
+    in-progress stamp, a ``.complete`` stamp or a manifest naming this dataset, scale, seed.
+
+    Returns ``True`` when the folder holds this dataset, scale and seed written by another
+    version of the generator: its files are stale and must all be written again.
+    """
     if not out.exists():
-        return
+        return False
     if not out.is_dir():
         raise GenerationError(f"{out} exists and is not a folder")
     found = next(
@@ -91,13 +95,16 @@ def _check_folder(out: Path, stamp: Stamp) -> None:
             raise GenerationError(
                 f"{out} is not empty and holds no dataset of ours: choose an empty or new --out"
             )
-        return
+        return False
+    if replace(found, version=stamp.version) == stamp:
+        return found.version != stamp.version
     if found != stamp:
         raise GenerationError(
             f"{out} holds {found.dataset} scale {found.scale} seed {found.seed} "
             f"(generator {found.version}), not {stamp.dataset} scale {stamp.scale} "
             f"seed {stamp.seed} (generator {stamp.version}): delete it or choose another --out"
         )
+    return False
 
 
 def _check_free_disk(out: Path, needed_bytes: int) -> None:
@@ -120,14 +127,18 @@ def is_complete(out: Path, stamp: Stamp) -> bool:
 def begin_generation(out: Path, stamp: Stamp, needed_bytes: int) -> bool:
     """Check ``out`` and mark it as ours; ``False`` when it is already complete.
 
-    Raises :class:`GenerationError` for a bad scale, a folder that is not ours or holds
-    another generation, or less free disk than ``needed_bytes`` (the estimated size of the
-    whole dataset) plus a margin.
+    A folder holding this dataset, scale and seed from another version of the generator is
+    emptied, to be written anew. Raises :class:`GenerationError` for a bad scale, a folder
+    that is not ours or holds another generation, or less free disk than ``needed_bytes``
+    (the estimated size of the whole dataset) plus a margin.
     """
     check_scale(stamp.scale)
     if is_complete(out, stamp):
         return False
-    _check_folder(out, stamp)
+    if _check_folder(out, stamp):
+        # Same dataset, scale and seed from another generator version: every byte may differ,
+        # and a rerun skips files that exist, so the old ones go first.
+        shutil.rmtree(out)
     _check_free_disk(out, needed_bytes)
     out.mkdir(parents=True, exist_ok=True)
     write_text_atomic(out / IN_PROGRESS_NAME, stamp.to_json())
