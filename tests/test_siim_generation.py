@@ -10,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from imaging_course.datasets.generation import GenerationError, Stamp, begin_generation
+from imaging_course.datasets.generation import (
+    GenerationError,
+    Stamp,
+    begin_generation,
+    format_bytes,
+)
 from imaging_course.datasets.siim.generate import generate_siim
 
 
@@ -93,6 +98,49 @@ def test_a_second_identical_run_does_nothing(reference):
     assert {path: path.stat().st_mtime_ns for path in reference.rglob("*")} == before
 
 
+def test_a_run_killed_while_writing_its_first_stamp_is_completed(reference, tmp_path):
+    out = tmp_path / "killed-early"
+    out.mkdir()
+    (out / ".generating.x1y2.part").write_text('{"dataset": "si', encoding="utf-8")
+
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+
+    assert _hashes(out) == _hashes(reference)
+
+
+def test_the_manifest_follows_the_flag_of_each_run_on_a_complete_folder(reference, tmp_path):
+    out = tmp_path / "flags"
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+
+    generate_siim(out, scale="tiny", seed=7, progress=False, manifest=False)
+    assert not (out / "MANIFEST.json").exists()
+    assert (out / ".complete").is_file()
+
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+    assert _hashes(out) == _hashes(reference)
+
+
+def test_the_disk_check_counts_only_the_files_still_missing(tmp_path):
+    stamp = Stamp("siim", "tiny", 0, "2")
+    out = tmp_path / "partial"
+    out.mkdir()
+    (out / ".generating").write_text(stamp.to_json(), encoding="utf-8")
+    (out / "written.dcm").write_bytes(b"already here")
+    more_than_free = 10 * shutil.disk_usage(tmp_path).free
+
+    assert begin_generation(out, stamp, {"written.dcm": more_than_free, "missing.dcm": 1000})
+    with pytest.raises(GenerationError, match=f"about {format_bytes(more_than_free)} still"):
+        begin_generation(out, stamp, {"written.dcm": 1000, "missing.dcm": more_than_free})
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(48.4e9, "48.4 GB"), (1.7e9, "1.7 GB"), (650e6, "650 MB"), (4.1e6, "4.1 MB"), (12e3, "12 kB")],
+)
+def test_sizes_read_in_the_unit_that_suits_them(size, text):
+    assert format_bytes(size) == text
+
+
 def test_without_manifest_no_manifest_is_written(tmp_path):
     generate_siim(tmp_path / "held-out", scale="tiny", seed=7, progress=False, manifest=False)
     assert not (tmp_path / "held-out" / "MANIFEST.json").exists()
@@ -114,5 +162,5 @@ def test_another_seed_in_our_folder_is_refused(reference):
 def test_too_little_disk_is_refused_before_writing(tmp_path):
     stamp = Stamp("siim", "tiny", 0, "1")
     with pytest.raises(GenerationError, match="too little disk"):
-        begin_generation(tmp_path / "huge", stamp, needed_bytes=10**18)
+        begin_generation(tmp_path / "huge", stamp, {"huge.dcm": 10**18})
     assert not (tmp_path / "huge").exists()

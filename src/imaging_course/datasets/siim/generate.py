@@ -15,13 +15,11 @@ from pydicom.encaps import encapsulate
 
 from imaging_course.datasets.atomic import write_bytes_atomic, write_text_atomic
 from imaging_course.datasets.generation import (
-    MANIFEST_NAME,
     Stamp,
     begin_generation,
     check_scale,
     finish_generation,
     with_progress,
-    write_manifest,
 )
 from imaging_course.datasets.siim import dirt
 from imaging_course.datasets.siim.header import dicom_file_bytes, siim_dataset
@@ -146,7 +144,8 @@ def generate_siim(
     """Write the SIIM stand-in of ``scale`` for ``seed`` into ``out`` (see the dataset card).
 
     Does nothing when ``out`` already holds it; completes it after an interruption. With
-    ``manifest=False`` no ``MANIFEST.json`` is written (the grader's held-out copies).
+    ``manifest=False`` the folder has no ``MANIFEST.json`` (the grader's held-out copies),
+    even one generated earlier with it.
     Raises :class:`~imaging_course.datasets.generation.GenerationError` for a bad scale, a
     folder that is not ours, or too little disk.
     """
@@ -155,15 +154,11 @@ def generate_siim(
     records = plan_siim(SIIM_SCALES[scale], seed)
     files = [record for record in records if record.has_file]
     stamp = Stamp("siim", scale, seed, SIIM_GENERATOR_VERSION)
-    if not begin_generation(out, stamp, ESTIMATED_FILE_BYTES * len(files)):
-        return
-    for record in with_progress(files, len(files), "SIIM files", progress):
-        path = out / record.relative_path
-        if not path.exists():
-            write_bytes_atomic(path, siim_file(record, seed))
-    write_text_atomic(out / LABELS_CSV, siim_labels_text(records, seed))
-    if manifest:
-        write_manifest(out, stamp, _manifest_entries(records))
-    else:
-        (out / MANIFEST_NAME).unlink(missing_ok=True)
-    finish_generation(out, stamp)
+    planned = {record.relative_path: ESTIMATED_FILE_BYTES for record in files}
+    if begin_generation(out, stamp, planned):
+        for record in with_progress(files, len(files), "SIIM files", progress):
+            path = out / record.relative_path
+            if not path.exists():
+                write_bytes_atomic(path, siim_file(record, seed))
+        write_text_atomic(out / LABELS_CSV, siim_labels_text(records, seed))
+    finish_generation(out, stamp, _manifest_entries(records) if manifest else None)
