@@ -3,6 +3,8 @@
 import subprocess
 import sys
 
+import pytest
+
 COMMAND = [sys.executable, "-m", "imaging_course.datasets"]
 
 
@@ -25,6 +27,17 @@ def test_a_bad_scale_is_one_line_and_exit_2(tmp_path):
         "error: unknown scale 'huge': choose one of tiny, sample, full"
     ]
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("dataset", ["siim", "lits"])
+def test_a_negative_seed_is_one_line_and_exit_2(tmp_path, dataset):
+    out = tmp_path / "x"
+    result = _run("generate", dataset, "--scale", "tiny", "--seed", "-1", "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: bad seed -1: use a whole number, 0 or more"
+    ]
+    assert not out.exists()
 
 
 def test_a_foreign_folder_is_one_line_and_exit_2(tmp_path):

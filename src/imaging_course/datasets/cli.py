@@ -1,7 +1,7 @@
 """``python -m imaging_course.datasets generate siim|lits --scale S --seed N --out DIR``.
 
-The command behind `make data`. Problems the user can fix (a bad scale, a folder that is not
-ours, too little disk) end with exit status 2 and one line on stderr naming the problem.
+The command behind `make data`. Problems the user can fix (a bad scale or seed, a folder that
+is not ours, too little disk) end with exit status 2 and one line on stderr naming the problem.
 """
 
 import argparse
@@ -9,7 +9,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from imaging_course.datasets.generation import SCALES, GenerationError, check_scale
+from imaging_course.datasets.generation import SCALES, GenerationError, check_scale, check_seed
 
 DESCRIPTION = """\
 Generate a deterministic stand-in for a Kaggle dataset: the same seed and scale give
@@ -52,7 +52,10 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument("--scale", required=True, metavar="{" + ",".join(SCALES) + "}",
                           help=SCALE_HELP)  # fmt: skip
     generate.add_argument(
-        "--seed", type=int, default=0, help="random seed; another seed gives other values"
+        "--seed",
+        type=int,
+        default=0,
+        help="random seed, 0 or more; another seed gives other values",
     )
     generate.add_argument(
         "--out",
@@ -76,6 +79,7 @@ def main(argv: list[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     try:
         check_scale(arguments.scale)
+        check_seed(arguments.seed)
         _generator(arguments.dataset)(
             arguments.out,
             scale=arguments.scale,

@@ -68,6 +68,13 @@ def check_scale(scale: str) -> None:
         raise GenerationError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
 
 
+def check_seed(seed: int) -> None:
+    """Raise :class:`GenerationError` unless ``seed`` is a whole number 0 or more (what
+    :func:`numpy.random.default_rng` accepts)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise GenerationError(f"bad seed {seed!r}: use a whole number, 0 or more")
+
+
 def read_stamp(path: Path) -> Stamp | None:
     """The stamp in ``path`` (a stamp file or a manifest, which repeats the stamp's fields),
     or ``None`` when the file is missing or holds no stamp of ours."""

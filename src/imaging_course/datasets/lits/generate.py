@@ -16,6 +16,7 @@ from imaging_course.datasets.generation import (
     Stamp,
     begin_generation,
     check_scale,
+    check_seed,
     finish_generation,
     with_progress,
 )
@@ -113,10 +114,11 @@ def generate_lits(
     Does nothing when ``out`` already holds it; completes it after an interruption. With
     ``manifest=False`` the folder has no ``MANIFEST.json`` (the grader's held-out copies),
     even one generated earlier with it.
-    Raises :class:`~imaging_course.datasets.generation.GenerationError` for a bad scale, a
-    folder that is not ours, or too little disk.
+    Raises :class:`~imaging_course.datasets.generation.GenerationError` for a bad scale or
+    seed, a folder that is not ours, or too little disk.
     """
     check_scale(scale)
+    check_seed(seed)
     out = Path(out)
     plans = plan_lits(scale, seed)
     stamp = Stamp("lits", scale, seed, LITS_GENERATOR_VERSION)
