@@ -5,6 +5,10 @@ import sys
 
 import pytest
 
+from imaging_course.datasets.generation import format_bytes
+from imaging_course.datasets.lits.cases import plan_lits
+from imaging_course.datasets.lits.generate import case_bytes
+
 COMMAND = [sys.executable, "-m", "imaging_course.datasets"]
 
 
@@ -18,6 +22,21 @@ def test_help_explains_every_option():
     for option in ("--scale", "--seed", "--out", "--quiet", "--no-manifest", "siim", "lits"):
         assert option in result.stdout
     assert "byte-identical" in result.stdout
+
+
+def test_help_gives_the_sizes_the_plans_write():
+    help_text = " ".join(_run("generate", "--help").stdout.split())
+    sizes = {
+        scale: format_bytes(sum(case_bytes(plan) for plan in plan_lits(scale, 0)))
+        for scale in ("sample", "full")
+    }
+    assert sizes == {"sample": "647 MB", "full": "48.4 GB"}
+    assert "LiTS 8 cases, about 650 MB" in help_text
+    assert "LiTS 131 cases, 48.4 GB for seed 0" in help_text
+    full_gb = [
+        sum(case_bytes(plan) for plan in plan_lits("full", seed)) / 1e9 for seed in (1, 2, 3)
+    ]
+    assert all(42 <= size <= 52 for size in full_gb)
 
 
 def test_a_bad_scale_is_one_line_and_exit_2(tmp_path):
