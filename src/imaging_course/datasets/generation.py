@@ -39,7 +39,7 @@ MANIFEST_NAME = "MANIFEST.json"
 """The list of planted dirt, for the project's own tests (left out of held-out copies)."""
 
 DISK_MARGIN = 1.1
-"""Free disk asked for, as a multiple of the estimated dataset size."""
+"""Free disk asked for, as a multiple of the estimated bytes still to write."""
 
 T = TypeVar("T")
 
