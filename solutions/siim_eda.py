@@ -29,7 +29,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pydicom
-from pydicom.errors import BytesLengthException, InvalidDicomError
+from pydicom.errors import InvalidDicomError
 
 from imaging_course.datasets.siim.layout import (
     find_siim_images,
@@ -174,8 +174,8 @@ def _read_header(path: Path) -> pydicom.Dataset:
     """The header of ``path`` (no pixels), after checking that its pixel data is complete.
 
     Raises :class:`~pydicom.errors.InvalidDicomError` for a file that is not DICOM Part 10,
-    :class:`DamagedDicomError` for a damaged one; ``EOFError``, ``struct.error`` or another
-    ``ValueError`` from pydicom when the header itself is cut short.
+    :class:`DamagedDicomError` for a damaged one; whatever pydicom raises on damaged bytes
+    (``EOFError``, ``struct.error``, ``NotImplementedError``, ...) otherwise.
     """
     with path.open("rb") as handle:
         dataset = pydicom.dcmread(handle, stop_before_pixels=True)
@@ -213,23 +213,19 @@ def _scan(root: Path) -> tuple[pd.DataFrame, list[dict], list[dict]]:
         for split in SPLITS:
             for path in find_siim_images(root, split=split):
                 relative = path.relative_to(root).as_posix()
+                image_id = siim_image_id(path)
                 try:
-                    dataset = _read_header(path)
+                    row, lacking = _header_row(_read_header(path), image_id, split)
                 except InvalidDicomError as error:
                     unreadable.append({"path": relative, "reason": f"not DICOM: {error}"})
                     continue
-                except (
-                    DamagedDicomError,
-                    BytesLengthException,
-                    EOFError,
-                    struct.error,
-                    ValueError,
-                ) as error:
-                    # A header cut short fails in pydicom's parsing as one of these.
-                    unreadable.append({"path": relative, "reason": f"damaged: {error}"})
+                # Damaged bytes make pydicom raise almost anything: EOFError or struct.error
+                # for a header cut short, NotImplementedError for a corrupted VR ('CJ'),
+                # KeyError, ... One file must never stop the scan, so each is reported.
+                except Exception as error:
+                    reason = f"damaged: {type(error).__name__}: {error}"
+                    unreadable.append({"path": relative, "reason": reason})
                     continue
-                image_id = siim_image_id(path)
-                row, lacking = _header_row(dataset, image_id, split)
                 rows.append(row)
                 missing.extend({"image_id": image_id, "tag": keyword} for keyword in lacking)
     table = pd.DataFrame(rows, columns=list(TABLE_COLUMNS)).astype(

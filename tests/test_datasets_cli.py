@@ -3,6 +3,12 @@
 import subprocess
 import sys
 
+import pytest
+
+from imaging_course.datasets.generation import format_bytes
+from imaging_course.datasets.lits.cases import plan_lits
+from imaging_course.datasets.lits.generate import case_bytes
+
 COMMAND = [sys.executable, "-m", "imaging_course.datasets"]
 
 
@@ -18,6 +24,21 @@ def test_help_explains_every_option():
     assert "byte-identical" in result.stdout
 
 
+def test_help_gives_the_sizes_the_plans_write():
+    help_text = " ".join(_run("generate", "--help").stdout.split())
+    sizes = {
+        scale: format_bytes(sum(case_bytes(plan) for plan in plan_lits(scale, 0)))
+        for scale in ("sample", "full")
+    }
+    assert sizes == {"sample": "647 MB", "full": "48.4 GB"}
+    assert "LiTS 8 cases, about 650 MB" in help_text
+    assert "LiTS 131 cases, 48.4 GB for seed 0" in help_text
+    full_gb = [
+        sum(case_bytes(plan) for plan in plan_lits("full", seed)) / 1e9 for seed in (1, 2, 3)
+    ]
+    assert all(42 <= size <= 52 for size in full_gb)
+
+
 def test_a_bad_scale_is_one_line_and_exit_2(tmp_path):
     result = _run("generate", "siim", "--scale", "huge", "--out", str(tmp_path / "x"))
     assert result.returncode == 2
@@ -25,6 +46,17 @@ def test_a_bad_scale_is_one_line_and_exit_2(tmp_path):
         "error: unknown scale 'huge': choose one of tiny, sample, full"
     ]
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("dataset", ["siim", "lits"])
+def test_a_negative_seed_is_one_line_and_exit_2(tmp_path, dataset):
+    out = tmp_path / "x"
+    result = _run("generate", dataset, "--scale", "tiny", "--seed", "-1", "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: bad seed -1: use a whole number, 0 or more"
+    ]
+    assert not out.exists()
 
 
 def test_a_foreign_folder_is_one_line_and_exit_2(tmp_path):

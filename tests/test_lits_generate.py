@@ -5,6 +5,10 @@ import hashlib
 import io
 import json
 import shutil
+import stat
+import subprocess
+import sys
+import time
 
 import nibabel as nib
 import numpy as np
@@ -201,9 +205,45 @@ def test_a_rerun_after_an_interruption_completes_the_folder(tiny, tmp_path):
 
     generate_lits(out, scale="tiny", seed=0, progress=False)
 
-    hashes = {k: v for k, v in _hashes(out).items() if not k.endswith(".part")}
-    assert hashes == _hashes(tiny)
+    assert _hashes(out) == _hashes(tiny)  # the .part file is gone too
     assert not (out / ".generating").exists()
+
+
+def _killed_while_writing(command: list[str], out) -> list:
+    """Start ``command``, SIGKILL it as soon as a temporary ``.part`` file appears under
+    ``out``; the ``.part`` files the kill left (empty if it landed between two files)."""
+    process = subprocess.Popen(command)
+    deadline = time.monotonic() + 60
+    while process.poll() is None and time.monotonic() < deadline:
+        if out.exists() and any(out.rglob("*.part")):
+            break
+        time.sleep(0.002)
+    process.kill()
+    process.wait()
+    return sorted(out.rglob("*.part"))
+
+
+def test_a_killed_run_leaves_parts_that_the_rerun_removes_and_counts(tiny, tmp_path):
+    for attempt in range(5):  # a kill between two files leaves no .part: try again
+        out = tmp_path / f"killed-{attempt}"
+        command = [sys.executable, "-m", "imaging_course.datasets", "generate", "lits"]
+        command += ["--scale", "tiny", "--seed", "0", "--out", str(out), "--quiet"]
+        parts = _killed_while_writing(command, out)
+        if parts:
+            break
+    assert parts, "no kill landed while a file was being written"
+    assert not (out / ".complete").exists()
+
+    rerun = subprocess.run(command, capture_output=True, text=True, check=True)
+
+    assert rerun.stderr == f"{out}: removed {len(parts)} temporary file(s) of an interrupted run\n"
+    assert _hashes(out) == _hashes(tiny)
+
+
+def test_files_are_readable_by_everyone(tiny):
+    files = [path for path in tiny.rglob("*") if path.is_file()]
+    assert len(files) >= 10
+    assert {stat.S_IMODE(path.stat().st_mode) for path in files} == {0o644}
 
 
 def test_a_failed_write_leaves_no_file_under_the_real_name(tmp_path):
@@ -232,7 +272,7 @@ def test_manifest_records_the_quirks_and_can_be_left_out(tiny, tmp_path):
     assert "-10522" in kinds["extreme_range"]["detail"]
     assert kinds["affine_mismatch"]["path"].startswith("segmentations/segmentation-")
     stamp = json.loads((tiny / ".complete").read_text(encoding="utf-8"))
-    assert stamp == {"dataset": "lits", "scale": "tiny", "seed": 0, "version": "1"}
+    assert stamp == {"dataset": "lits", "scale": "tiny", "seed": 0, "version": "2"}
 
     generate_lits(tmp_path / "held-out", scale="tiny", seed=0, progress=False, manifest=False)
     assert not (tmp_path / "held-out" / "MANIFEST.json").exists()

@@ -4,6 +4,8 @@ and the real data's proportions at sample scale."""
 import hashlib
 import json
 import re
+import shutil
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -15,7 +17,12 @@ from pydicom.errors import InvalidDicomError
 from imaging_course.datasets.siim.generate import generate_siim
 from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labels, siim_image_id
 from imaging_course.datasets.siim.rle import decode_siim_rle
-from imaging_course.datasets.siim.scan import read_siim_pixels, scan_siim_headers
+from imaging_course.datasets.siim.scan import (
+    SCANNED_KEYWORDS,
+    read_siim_pixels,
+    scan_siim_headers,
+)
+from imaging_course.datasets.siim.survey import DIRT_KINDS, find_siim_dirt
 
 # The header of every real file (DATASETS.md), written out here rather than read from the
 # generator, so that a change in header.py cannot silently change what is tested.
@@ -171,13 +178,23 @@ def test_read_labels_strips_the_spaces(tiny_siim):
     assert not labels["EncodedPixels"].str.startswith(" ").any()
 
 
-def test_every_labelled_file_has_rows_and_a_few_have_none(sample_siim):
+def test_a_few_files_have_no_rows_and_a_few_rows_no_file(sample_siim):
     labels = read_siim_labels(sample_siim)
     ids = {siim_image_id(path) for path in find_siim_images(sample_siim, "train")}
     unlabelled = ids - set(labels["ImageId"])
-    assert set(labels["ImageId"]) <= ids
+    without_file = set(labels["ImageId"]) - ids
     assert {siim_image_id(p) for p in _planted(sample_siim, "no_label_row")} == unlabelled
     assert 1 <= len(unlabelled) <= 0.02 * len(ids)
+    assert {siim_image_id(p) for p in _planted(sample_siim, "row_without_file")} == without_file
+    assert 1 <= len(without_file) <= 0.02 * len(ids)
+    assert not any(path.exists() for path in _planted(sample_siim, "row_without_file"))
+
+
+def test_reading_the_files_finds_what_the_manifest_lists(tiny_siim):
+    counts = _manifest(tiny_siim)["counts"]
+    assert counts["row_without_file"] == 1
+
+    assert find_siim_dirt(tiny_siim) == dict.fromkeys(DIRT_KINDS, 0) | counts
 
 
 def test_proportions_match_the_real_data(sample_siim):
@@ -205,7 +222,7 @@ def test_masks_are_small_apical_lateral_and_sometimes_several(sample_siim):
         areas.append(mask.mean())
         heights.append(rows.mean() / 1024)
         sides.append(abs(columns.mean() / 1024 - 0.5))
-    assert min(areas) >= 0.0008
+    assert min(areas) >= 0.001  # the real masks: 0.1-5% of the image
     assert max(areas) <= 0.05
     assert np.median(heights) < 0.45  # near the apices
     assert np.median(sides) > 0.2  # along the lateral chest wall
@@ -232,7 +249,9 @@ def test_largest_masks_are_on_ap_films(sample_siim):
 
 def test_each_planted_problem_is_found_by_reading(tiny_siim):
     counts = _manifest(tiny_siim)["counts"]
-    assert {"truncated", "not_dicom", "duplicate", "no_label_row"} <= set(counts)
+    assert {"truncated", "not_dicom", "duplicate", "no_label_row", "row_without_file"} <= set(
+        counts
+    )
     (truncated,) = _planted(tiny_siim, "truncated")
     assert pydicom.dcmread(truncated, stop_before_pixels=True).SOPInstanceUID == truncated.stem
     with pytest.raises(ValueError, match=re.escape(str(truncated))):
@@ -272,3 +291,35 @@ def test_a_scan_reports_a_bad_file_with_its_path_and_goes_on(tiny_siim):
     assert len(headers) == len(files) - 1
     (missing,) = _planted(tiny_siim, "missing_PatientAge")
     assert headers.loc[headers["path"] == missing, "PatientAge"].isna().all()
+
+
+def _with_corrupted_vr(path: Path, keyword: str, vr: bytes = b"CJ") -> None:
+    """Overwrite the two VR bytes of ``keyword``'s element in the file on disk."""
+    tag = pydicom.datadict.tag_for_keyword(keyword)
+    raw = bytearray(path.read_bytes())
+    at = raw.index(struct.pack("<HH", tag >> 16, tag & 0xFFFF), 132)
+    raw[at + 4 : at + 6] = vr
+    path.write_bytes(bytes(raw))
+
+
+def test_no_damaged_file_stops_a_scan_each_is_listed_with_path_and_reason(tiny_siim, tmp_path):
+    clean = _clean_files(tiny_siim)[:8]
+    copies = [tmp_path / f"{index}-{path.name}" for index, path in enumerate(clean)]
+    for source, copy in zip(clean, copies, strict=True):
+        shutil.copyfile(source, copy)
+    _with_corrupted_vr(copies[1], "ViewPosition")  # pydicom: NotImplementedError
+    _with_corrupted_vr(copies[2], "PatientAge")
+    header_end = copies[3].read_bytes().index(struct.pack("<HH", 0x7FE0, 0x0010))
+    for copy, keep in zip(copies[3:7], (300, 700, header_end, header_end + 6), strict=True):
+        copy.write_bytes(copy.read_bytes()[:keep])  # cut inside the header
+    damaged = copies[1:7]
+
+    headers, unreadable = scan_siim_headers(copies)
+
+    assert [bad.path for bad in unreadable] == damaged
+    for bad in unreadable:
+        assert re.match(r"\w+: ", bad.reason), bad.reason
+    assert "Unknown Value Representation 'CJ'" in unreadable[0].reason
+    assert all(str(bad.path) in bad.reason for bad in unreadable[2:5])
+    assert list(headers["path"]) == [copies[0], copies[7]]
+    assert headers[list(SCANNED_KEYWORDS)].notna().all().all()

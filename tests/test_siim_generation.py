@@ -2,6 +2,7 @@
 
 import hashlib
 import json
+import shutil
 import subprocess
 import sys
 import time
@@ -9,7 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from imaging_course.datasets.generation import GenerationError, Stamp, begin_generation
+from imaging_course.datasets.generation import (
+    GenerationError,
+    Stamp,
+    begin_generation,
+    format_bytes,
+)
 from imaging_course.datasets.siim.generate import generate_siim
 
 
@@ -39,7 +45,7 @@ def test_same_seed_gives_identical_bytes_another_seed_other_ones(reference, tmp_
         digest for name, digest in same.items() if name.endswith(".dcm")
     }
     stamp = json.loads((reference / ".complete").read_text(encoding="utf-8"))
-    assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "1"}
+    assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "2"}
 
 
 def test_killed_generation_is_completed_by_a_rerun(reference, tmp_path):
@@ -70,12 +76,69 @@ def test_deleted_files_are_written_again(reference, tmp_path):
     assert _hashes(out) == _hashes(reference)
 
 
+def test_a_folder_of_an_older_generator_is_written_anew(reference, tmp_path):
+    out = tmp_path / "old"
+    shutil.copytree(reference, out)
+    for name in (".complete", "MANIFEST.json"):
+        stamp = json.loads((out / name).read_text(encoding="utf-8"))
+        (out / name).write_text(json.dumps(stamp | {"version": "0"}), encoding="utf-8")
+    stale = sorted(out.rglob("*.dcm"))[3]
+    stale.write_bytes(b"written by generator 0")
+
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+
+    assert _hashes(out) == _hashes(reference)
+
+
 def test_a_second_identical_run_does_nothing(reference):
     before = {path: path.stat().st_mtime_ns for path in reference.rglob("*")}
     start = time.perf_counter()
     generate_siim(reference, scale="tiny", seed=7, progress=False)
     assert time.perf_counter() - start < 0.5
     assert {path: path.stat().st_mtime_ns for path in reference.rglob("*")} == before
+
+
+def test_a_run_killed_while_writing_its_first_stamp_is_completed(reference, tmp_path):
+    out = tmp_path / "killed-early"
+    out.mkdir()
+    (out / ".generating.x1y2.part").write_text('{"dataset": "si', encoding="utf-8")
+
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+
+    assert _hashes(out) == _hashes(reference)
+
+
+def test_the_manifest_follows_the_flag_of_each_run_on_a_complete_folder(reference, tmp_path):
+    out = tmp_path / "flags"
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+
+    generate_siim(out, scale="tiny", seed=7, progress=False, manifest=False)
+    assert not (out / "MANIFEST.json").exists()
+    assert (out / ".complete").is_file()
+
+    generate_siim(out, scale="tiny", seed=7, progress=False)
+    assert _hashes(out) == _hashes(reference)
+
+
+def test_the_disk_check_counts_only_the_files_still_missing(tmp_path):
+    stamp = Stamp("siim", "tiny", 0, "2")
+    out = tmp_path / "partial"
+    out.mkdir()
+    (out / ".generating").write_text(stamp.to_json(), encoding="utf-8")
+    (out / "written.dcm").write_bytes(b"already here")
+    more_than_free = 10 * shutil.disk_usage(tmp_path).free
+
+    assert begin_generation(out, stamp, {"written.dcm": more_than_free, "missing.dcm": 1000})
+    with pytest.raises(GenerationError, match=f"about {format_bytes(more_than_free)} still"):
+        begin_generation(out, stamp, {"written.dcm": 1000, "missing.dcm": more_than_free})
+
+
+@pytest.mark.parametrize(
+    ("size", "text"),
+    [(48.4e9, "48.4 GB"), (1.7e9, "1.7 GB"), (650e6, "650 MB"), (4.1e6, "4.1 MB"), (12e3, "12 kB")],
+)
+def test_sizes_read_in_the_unit_that_suits_them(size, text):
+    assert format_bytes(size) == text
 
 
 def test_without_manifest_no_manifest_is_written(tmp_path):
@@ -99,5 +162,5 @@ def test_another_seed_in_our_folder_is_refused(reference):
 def test_too_little_disk_is_refused_before_writing(tmp_path):
     stamp = Stamp("siim", "tiny", 0, "1")
     with pytest.raises(GenerationError, match="too little disk"):
-        begin_generation(tmp_path / "huge", stamp, needed_bytes=10**18)
+        begin_generation(tmp_path / "huge", stamp, {"huge.dcm": 10**18})
     assert not (tmp_path / "huge").exists()

@@ -11,8 +11,10 @@ Figures, each beside its anchors timed in the same run on the same files:
   ``get_fdata()`` of the same files. Each LiTS figure is the best of :data:`REPEATS` runs,
   each in a fresh interpreter so that its peak memory is its own.
 
-The sample data (``data/siim-sample``, ``data/lits-sample``, or the folders the environment
-names) is generated first when missing.
+The figures and goals are for the generated sample data of this checkout
+(``data/siim-sample``, ``data/lits-sample``, seed 0), generated first when missing. A
+``SIIM_DATA_DIR`` or ``LITS_DATA_DIR`` naming another folder (a real download) is not
+benchmarked: its figures would not compare with the goals, and nothing is written into it.
 """
 
 import json
@@ -25,7 +27,7 @@ import warnings
 from pathlib import Path
 
 from imaging_course.course_modules import load_course_module
-from imaging_course.datasets.paths import lits_root, siim_root
+from imaging_course.datasets.paths import LITS_SAMPLE, SIIM_SAMPLE, lits_root, siim_root
 
 DECODE_SUBSET = 40
 """Files decoded whole for the full-decode anchor (about 8 ms each)."""
@@ -35,15 +37,21 @@ MB = 1e6
 
 
 def _ensure_sample_data() -> tuple[Path, Path]:
-    """The SIIM and LiTS folders, generated at sample scale (seed 0) when missing."""
+    """The generated SIIM and LiTS sample folders of this checkout (sample scale, seed 0),
+    written when missing or incomplete; the environment's folders are left alone."""
     from imaging_course.datasets.lits.generate import generate_lits  # noqa: PLC0415  (only when missing)
     from imaging_course.datasets.siim.generate import generate_siim  # noqa: PLC0415
 
-    for root, generate in ((siim_root(), generate_siim), (lits_root(), generate_lits)):
-        if not (root / ".complete").is_file():
-            print(f"generating {root} (sample scale, seed 0)", flush=True)
-            generate(root, scale="sample", seed=0, progress=False)
-    return siim_root(), lits_root()
+    for sample, named, generate in (
+        (SIIM_SAMPLE, siim_root(), generate_siim),
+        (LITS_SAMPLE, lits_root(), generate_lits),
+    ):
+        if named.resolve() != sample.resolve():
+            print(f"benchmarking the generated {sample}, not {named}: the goals are for it")
+        if not (sample / ".complete").is_file():
+            print(f"generating {sample} (sample scale, seed 0)", flush=True)
+        generate(sample, scale="sample", seed=0, progress=False)
+    return SIIM_SAMPLE, LITS_SAMPLE
 
 
 def _best_seconds(function, *args) -> float:

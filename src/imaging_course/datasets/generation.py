@@ -1,25 +1,30 @@
 """What every dataset generator shares: scales, the output folder's life cycle, progress.
 
 A generator calls :func:`begin_generation` first. It refuses a folder it must not touch (one
-holding other files, or another dataset, scale or seed) and one on a disk too small, returns
-``False`` when the folder is already complete (a rerun does nothing), and otherwise marks the
-folder as ours with an in-progress stamp. The generator then writes each missing file
+holding other files, or another dataset, scale or seed) and one on a disk too small for the
+files still missing, returns ``False`` when the folder is already complete (a rerun does
+nothing), and otherwise removes what a killed run left (temporary ``.part`` files) and marks
+the folder as ours with an in-progress stamp. The generator then writes each missing file
 atomically (see :mod:`imaging_course.datasets.atomic`), so a rerun after an interruption
-completes the folder, and ends with :func:`finish_generation`, which writes the ``.complete``
-stamp last.
+completes the folder, and ends with :func:`finish_generation`, which writes or removes
+``MANIFEST.json`` as asked and writes the ``.complete`` stamp last.
 """
 
 import json
 import shutil
 import sys
-from collections.abc import Iterable, Iterator
-from dataclasses import asdict, dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
 from tqdm import tqdm
 
-from imaging_course.datasets.atomic import write_text_atomic
+from imaging_course.datasets.atomic import (
+    is_temporary,
+    remove_leftover_parts,
+    write_text_atomic,
+)
 
 SCALES = ("tiny", "sample", "full")
 """``tiny`` for tests (seconds), ``sample`` for the site and grader, ``full`` the real counts."""
@@ -34,7 +39,7 @@ MANIFEST_NAME = "MANIFEST.json"
 """The list of planted dirt, for the project's own tests (left out of held-out copies)."""
 
 DISK_MARGIN = 1.1
-"""Free disk asked for, as a multiple of the estimated dataset size."""
+"""Free disk asked for, as a multiple of the estimated bytes still to write."""
 
 T = TypeVar("T")
 
@@ -63,6 +68,13 @@ def check_scale(scale: str) -> None:
         raise GenerationError(f"unknown scale {scale!r}: choose one of {', '.join(SCALES)}")
 
 
+def check_seed(seed: int) -> None:
+    """Raise :class:`GenerationError` unless ``seed`` is a whole number 0 or more (what
+    :func:`numpy.random.default_rng` accepts)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise GenerationError(f"bad seed {seed!r}: use a whole number, 0 or more")
+
+
 def read_stamp(path: Path) -> Stamp | None:
     """The stamp in ``path`` (a stamp file or a manifest, which repeats the stamp's fields),
     or ``None`` when the file is missing or holds no stamp of ours."""
@@ -73,11 +85,15 @@ def read_stamp(path: Path) -> Stamp | None:
         return None
 
 
-def _check_folder(out: Path, stamp: Stamp) -> None:
+def _check_folder(out: Path, stamp: Stamp) -> bool:
     """Refuse a folder holding something other than this very generation: ours means an
-    in-progress stamp, a ``.complete`` stamp or a manifest naming this dataset, scale, seed."""
+    in-progress stamp, a ``.complete`` stamp or a manifest naming this dataset, scale, seed.
+
+    Returns ``True`` when the folder holds this dataset, scale and seed written by another
+    version of the generator: its files are stale and must all be written again.
+    """
     if not out.exists():
-        return
+        return False
     if not out.is_dir():
         raise GenerationError(f"{out} exists and is not a folder")
     found = next(
@@ -87,17 +103,37 @@ def _check_folder(out: Path, stamp: Stamp) -> None:
         None,
     )
     if found is None:
-        if any(out.iterdir()):
+        # A run killed while writing its first stamp leaves only that stamp's temporary file.
+        if any(not is_temporary(path) for path in out.iterdir()):
             raise GenerationError(
                 f"{out} is not empty and holds no dataset of ours: choose an empty or new --out"
             )
-        return
+        return False
+    if replace(found, version=stamp.version) == stamp:
+        return found.version != stamp.version
     if found != stamp:
         raise GenerationError(
             f"{out} holds {found.dataset} scale {found.scale} seed {found.seed} "
             f"(generator {found.version}), not {stamp.dataset} scale {stamp.scale} "
             f"seed {stamp.seed} (generator {stamp.version}): delete it or choose another --out"
         )
+    return False
+
+
+def format_bytes(size: float) -> str:
+    """``size`` bytes for a reader: ``'48.4 GB'``, ``'650 MB'``, ``'4.1 MB'``, ``'12 kB'``."""
+    for unit, scale in (("GB", 1e9), ("MB", 1e6)):
+        if size >= scale:
+            return (
+                f"{size / scale:.3g} {unit}" if size < 100 * scale else f"{size / scale:.0f} {unit}"
+            )
+    return f"{size / 1e3:.0f} kB"
+
+
+def missing_bytes(out: Path, planned: Mapping[str, int]) -> int:
+    """The estimated bytes of the files of ``planned`` (path relative to ``out``: bytes) that
+    are not in ``out`` yet: what a run still has to write."""
+    return sum(size for relative, size in planned.items() if not (out / relative).exists())
 
 
 def _check_free_disk(out: Path, needed_bytes: int) -> None:
@@ -107,8 +143,8 @@ def _check_free_disk(out: Path, needed_bytes: int) -> None:
     free = shutil.disk_usage(existing).free
     if free < needed_bytes * DISK_MARGIN:
         raise GenerationError(
-            f"too little disk for {out}: about {needed_bytes / 1e9:.2f} GB needed, "
-            f"{free / 1e9:.2f} GB free"
+            f"too little disk for {out}: about {format_bytes(needed_bytes)} still to write, "
+            f"{format_bytes(free)} free"
         )
 
 
@@ -117,27 +153,56 @@ def is_complete(out: Path, stamp: Stamp) -> bool:
     return read_stamp(out / STAMP_NAME) == stamp
 
 
-def begin_generation(out: Path, stamp: Stamp, needed_bytes: int) -> bool:
+def begin_generation(out: Path, stamp: Stamp, planned: Mapping[str, int]) -> bool:
     """Check ``out`` and mark it as ours; ``False`` when it is already complete.
 
-    Raises :class:`GenerationError` for a bad scale, a folder that is not ours or holds
-    another generation, or less free disk than ``needed_bytes`` (the estimated size of the
-    whole dataset) plus a margin.
+    ``planned`` maps each data file's path (relative to ``out``) to its estimated bytes. A
+    folder holding this dataset, scale and seed from another version of the generator is
+    emptied, to be written anew; the temporary files of a killed run are removed, and their
+    count is reported on stderr. Raises :class:`GenerationError` for a bad scale, a folder
+    that is not ours or holds another generation, or less free disk than the planned files
+    still missing need, plus a margin.
     """
     check_scale(stamp.scale)
     if is_complete(out, stamp):
         return False
-    _check_folder(out, stamp)
-    _check_free_disk(out, needed_bytes)
+    if _check_folder(out, stamp):
+        # Same dataset, scale and seed from another generator version: every byte may differ,
+        # and a rerun skips files that exist, so the old ones go first.
+        shutil.rmtree(out)
+    _check_free_disk(out, missing_bytes(out, planned))
     out.mkdir(parents=True, exist_ok=True)
+    removed = remove_leftover_parts(out)
+    if removed:
+        print(f"{out}: removed {removed} temporary file(s) of an interrupted run", file=sys.stderr)
     write_text_atomic(out / IN_PROGRESS_NAME, stamp.to_json())
     return True
 
 
-def finish_generation(out: Path, stamp: Stamp) -> None:
-    """Write the ``.complete`` stamp (last of all files), then drop the in-progress mark."""
-    write_text_atomic(out / STAMP_NAME, stamp.to_json())
+def finish_generation(out: Path, stamp: Stamp, planted: list[dict[str, str]] | None) -> None:
+    """Make ``out``'s ``MANIFEST.json`` match the request, then mark ``out`` complete.
+
+    ``planted`` is the manifest's list (see :func:`write_manifest`), or ``None`` for a folder
+    without one (a held-out copy): an existing manifest is then removed. Called on an already
+    complete folder too, so a rerun with or without ``--no-manifest`` gives what it asks for;
+    a folder already as asked is not touched. The ``.complete`` stamp is written last.
+    """
+    if planted is None:
+        (out / MANIFEST_NAME).unlink(missing_ok=True)
+    elif read_stamp(out / MANIFEST_NAME) != stamp:
+        write_manifest(out, stamp, planted)
+    if not is_complete(out, stamp):
+        write_text_atomic(out / STAMP_NAME, stamp.to_json())
     (out / IN_PROGRESS_NAME).unlink(missing_ok=True)
+
+
+def read_manifest(out: Path) -> dict | None:
+    """The ``MANIFEST.json`` of ``out`` as written by :func:`write_manifest`, or ``None`` when
+    there is none (a real download, a held-out copy)."""
+    try:
+        return json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
 
 
 def write_manifest(out: Path, stamp: Stamp, planted: list[dict[str, str]]) -> None:

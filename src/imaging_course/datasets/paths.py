@@ -13,12 +13,16 @@ REPO_ROOT = Path(__file__).resolve().parents[3]
 SIIM_ENV = "SIIM_DATA_DIR"
 LITS_ENV = "LITS_DATA_DIR"
 
+SIIM_SAMPLE = REPO_ROOT / "data" / "siim-sample"
+LITS_SAMPLE = REPO_ROOT / "data" / "lits-sample"
+"""Where `make data` writes the generated sample datasets."""
+
 
 def siim_root() -> Path:
     """The SIIM-ACR folder: ``$SIIM_DATA_DIR``, else ``data/siim-sample`` in the checkout."""
-    return Path(os.environ.get(SIIM_ENV) or REPO_ROOT / "data" / "siim-sample")
+    return Path(os.environ.get(SIIM_ENV) or SIIM_SAMPLE)
 
 
 def lits_root() -> Path:
     """The LiTS folder: ``$LITS_DATA_DIR``, else ``data/lits-sample`` in the checkout."""
-    return Path(os.environ.get(LITS_ENV) or REPO_ROOT / "data" / "lits-sample")
+    return Path(os.environ.get(LITS_ENV) or LITS_SAMPLE)

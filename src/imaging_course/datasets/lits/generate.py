@@ -13,13 +13,12 @@ from pathlib import Path
 import numpy as np
 
 from imaging_course.datasets.generation import (
-    MANIFEST_NAME,
     Stamp,
     begin_generation,
     check_scale,
+    check_seed,
     finish_generation,
     with_progress,
-    write_manifest,
 )
 from imaging_course.datasets.lits.cases import (
     EXTREME_MAX_HU,
@@ -34,7 +33,7 @@ from imaging_course.datasets.lits.layout import (
 from imaging_course.datasets.lits.nifti_stream import VOX_OFFSET, NiftiSlabWriter
 from imaging_course.datasets.lits.phantom import draw_anatomy, render_slabs
 
-LITS_GENERATOR_VERSION = "1"
+LITS_GENERATOR_VERSION = "2"
 """Bump when the bytes written for a seed change: old folders then read as foreign."""
 
 VOLUME_DTYPE, SEGMENTATION_DTYPE = np.int16, np.uint8
@@ -43,10 +42,18 @@ AFFINE_MISMATCH, EXTREME_RANGE, TUMOUR_FREE = "affine_mismatch", "extreme_range"
 """Kinds of the quirks recorded in ``MANIFEST.json``."""
 
 
-def case_bytes(plan: LitsCasePlan) -> int:
-    """Bytes on disk of one case's volume and segmentation."""
+def case_files(plan: LitsCasePlan) -> dict[str, int]:
+    """The paths (relative to the dataset folder) and bytes on disk of one case's volume and
+    segmentation."""
     voxels = int(np.prod(plan.shape))
-    return 2 * VOX_OFFSET + voxels * (np.dtype(VOLUME_DTYPE).itemsize + 1)
+    return {
+        volume_relative_path(plan.case_id).as_posix(): (
+            VOX_OFFSET + voxels * np.dtype(VOLUME_DTYPE).itemsize
+        ),
+        segmentation_relative_path(plan.case_id).as_posix(): (
+            VOX_OFFSET + voxels * np.dtype(SEGMENTATION_DTYPE).itemsize
+        ),
+    }
 
 
 def write_case(out: Path, plan: LitsCasePlan) -> None:
@@ -71,6 +78,11 @@ def write_case(out: Path, plan: LitsCasePlan) -> None:
         for slabs in render_slabs(draw_anatomy(plan)):
             for writer, which in writers:
                 writer.write(slabs[which])
+
+
+def case_bytes(plan: LitsCasePlan) -> int:
+    """Bytes on disk of one case's volume and segmentation together."""
+    return sum(case_files(plan).values())
 
 
 def manifest_entries(plans: list[LitsCasePlan]) -> list[dict[str, str]]:
@@ -100,20 +112,18 @@ def generate_lits(
     """Write the LiTS stand-in of ``scale`` for ``seed`` into ``out`` (see the dataset card).
 
     Does nothing when ``out`` already holds it; completes it after an interruption. With
-    ``manifest=False`` no ``MANIFEST.json`` is written (the grader's held-out copies).
-    Raises :class:`~imaging_course.datasets.generation.GenerationError` for a bad scale, a
-    folder that is not ours, or too little disk.
+    ``manifest=False`` the folder has no ``MANIFEST.json`` (the grader's held-out copies),
+    even one generated earlier with it.
+    Raises :class:`~imaging_course.datasets.generation.GenerationError` for a bad scale or
+    seed, a folder that is not ours, or too little disk.
     """
     check_scale(scale)
+    check_seed(seed)
     out = Path(out)
     plans = plan_lits(scale, seed)
     stamp = Stamp("lits", scale, seed, LITS_GENERATOR_VERSION)
-    if not begin_generation(out, stamp, sum(case_bytes(plan) for plan in plans)):
-        return
-    for plan in with_progress(plans, len(plans), "LiTS cases", progress):
-        write_case(out, plan)
-    if manifest:
-        write_manifest(out, stamp, manifest_entries(plans))
-    else:
-        (out / MANIFEST_NAME).unlink(missing_ok=True)
-    finish_generation(out, stamp)
+    planned = {path: size for plan in plans for path, size in case_files(plan).items()}
+    if begin_generation(out, stamp, planned):
+        for plan in with_progress(plans, len(plans), "LiTS cases", progress):
+            write_case(out, plan)
+    finish_generation(out, stamp, manifest_entries(plans) if manifest else None)

@@ -7,13 +7,13 @@ whole slices can be appended one after another. The header itself comes from nib
 every reader sees a file nibabel would have written.
 """
 
-import os
-import tempfile
 from pathlib import Path
 from types import TracebackType
 
 import nibabel as nib
 import numpy as np
+
+from imaging_course.datasets.atomic import open_temporary
 
 VOX_OFFSET = 352
 """Bytes before the first voxel: the 348-byte header and the 4-byte extension flag."""
@@ -36,7 +36,8 @@ def nifti1_header_bytes(shape: tuple[int, int, int], dtype, affine: np.ndarray) 
 class NiftiSlabWriter:
     """A context manager writing ``path`` from consecutive slabs of whole slices.
 
-    The bytes go to a temporary file beside ``path`` and are renamed onto it only when all
+    The bytes go to a temporary file beside ``path`` (mode 0644, as every dataset file: see
+    :func:`~imaging_course.datasets.atomic.open_temporary`) and are renamed onto it only when all
     ``shape[2]`` slices arrived and the block exits cleanly, so ``path`` never holds a
     partial volume. Each slab is an array of shape ``(shape[0], shape[1], k)``.
     """
@@ -49,12 +50,7 @@ class NiftiSlabWriter:
         self._slices_written = 0
 
     def __enter__(self) -> "NiftiSlabWriter":
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd, name = tempfile.mkstemp(
-            dir=self.path.parent, prefix=f".{self.path.name}.", suffix=".part"
-        )
-        self._tmp = Path(name)
-        self._handle = os.fdopen(fd, "wb")
+        self._handle, self._tmp = open_temporary(self.path)
         self._handle.write(nifti1_header_bytes(self.shape, self.dtype, self.affine))
         return self
 

@@ -28,6 +28,9 @@ AGE_OUTLIER = "age_outlier"
 NO_LABEL_ROW = "no_label_row"
 """A training file with no row in the label CSV (37 such files in the real data)."""
 
+ROW_WITHOUT_FILE = "row_without_file"
+"""Rows of the label CSV for an image that has no file (an image lost in an export)."""
+
 MISSING_TAG_KEYWORD = {MISSING_AGE: "PatientAge", MISSING_VIEW: "ViewPosition"}
 """The keyword each missing-tag kind leaves out."""
 

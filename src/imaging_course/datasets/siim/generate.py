@@ -15,13 +15,12 @@ from pydicom.encaps import encapsulate
 
 from imaging_course.datasets.atomic import write_bytes_atomic, write_text_atomic
 from imaging_course.datasets.generation import (
-    MANIFEST_NAME,
     Stamp,
     begin_generation,
     check_scale,
+    check_seed,
     finish_generation,
     with_progress,
-    write_manifest,
 )
 from imaging_course.datasets.siim import dirt
 from imaging_course.datasets.siim.header import dicom_file_bytes, siim_dataset
@@ -34,7 +33,7 @@ from imaging_course.datasets.siim.radiograph import (
 )
 from imaging_course.datasets.siim.rle import NO_MASK, encode_siim_rle
 
-SIIM_GENERATOR_VERSION = "1"
+SIIM_GENERATOR_VERSION = "2"
 """Bump when the bytes written for a seed change: old folders then read as foreign."""
 
 LABELS_CSV = "train-rle.csv"
@@ -134,6 +133,9 @@ def _manifest_entries(records: list[SiimRecord]) -> list[dict[str, str]]:
             entries.append(dirt.planted_entry(path, dirt.AGE_OUTLIER, detail))
         if not record.labelled:
             entries.append(dirt.planted_entry(path, dirt.NO_LABEL_ROW, f"not in {LABELS_CSV}"))
+        if not record.has_file:
+            detail = f"no such file: only {LABELS_CSV} has rows for this ImageId"
+            entries.append(dirt.planted_entry(path, dirt.ROW_WITHOUT_FILE, detail))
     return entries
 
 
@@ -143,23 +145,22 @@ def generate_siim(
     """Write the SIIM stand-in of ``scale`` for ``seed`` into ``out`` (see the dataset card).
 
     Does nothing when ``out`` already holds it; completes it after an interruption. With
-    ``manifest=False`` no ``MANIFEST.json`` is written (the grader's held-out copies).
-    Raises :class:`~imaging_course.datasets.generation.GenerationError` for a bad scale, a
-    folder that is not ours, or too little disk.
+    ``manifest=False`` the folder has no ``MANIFEST.json`` (the grader's held-out copies),
+    even one generated earlier with it.
+    Raises :class:`~imaging_course.datasets.generation.GenerationError` for a bad scale or
+    seed, a folder that is not ours, or too little disk.
     """
     check_scale(scale)
+    check_seed(seed)
     out = Path(out)
     records = plan_siim(SIIM_SCALES[scale], seed)
+    files = [record for record in records if record.has_file]
     stamp = Stamp("siim", scale, seed, SIIM_GENERATOR_VERSION)
-    if not begin_generation(out, stamp, ESTIMATED_FILE_BYTES * len(records)):
-        return
-    for record in with_progress(records, len(records), "SIIM files", progress):
-        path = out / record.relative_path
-        if not path.exists():
-            write_bytes_atomic(path, siim_file(record, seed))
-    write_text_atomic(out / LABELS_CSV, siim_labels_text(records, seed))
-    if manifest:
-        write_manifest(out, stamp, _manifest_entries(records))
-    else:
-        (out / MANIFEST_NAME).unlink(missing_ok=True)
-    finish_generation(out, stamp)
+    planned = {record.relative_path: ESTIMATED_FILE_BYTES for record in files}
+    if begin_generation(out, stamp, planned):
+        for record in with_progress(files, len(files), "SIIM files", progress):
+            path = out / record.relative_path
+            if not path.exists():
+                write_bytes_atomic(path, siim_file(record, seed))
+        write_text_atomic(out / LABELS_CSV, siim_labels_text(records, seed))
+    finish_generation(out, stamp, _manifest_entries(records) if manifest else None)

@@ -34,11 +34,13 @@ PIXEL_SPACING_WEIGHTS = (0.45, 0.2, 0.15, 0.1, 0.05, 0.05)
 
 @dataclass(frozen=True)
 class SiimScale:
-    """How many files of each kind a scale writes."""
+    """How many files of each kind a scale writes; ``row_without_file`` images have label
+    rows but no file (they are not among the ``train`` files)."""
 
     train: int
     test: int
     no_label_row: int
+    row_without_file: int
     truncated: int
     not_dicom: int
     missing_tag: int
@@ -46,12 +48,12 @@ class SiimScale:
 
 
 SIIM_SCALES = {
-    "tiny": SiimScale(train=24, test=6, no_label_row=1, truncated=1, not_dicom=1, missing_tag=1,
-                      duplicate=1),
-    "sample": SiimScale(train=300, test=40, no_label_row=3, truncated=1, not_dicom=1,
-                        missing_tag=2, duplicate=2),
-    "full": SiimScale(train=10_712, test=1_377, no_label_row=37, truncated=2, not_dicom=2,
-                      missing_tag=4, duplicate=4),
+    "tiny": SiimScale(train=24, test=6, no_label_row=1, row_without_file=1, truncated=1,
+                      not_dicom=1, missing_tag=1, duplicate=1),
+    "sample": SiimScale(train=300, test=40, no_label_row=3, row_without_file=2, truncated=1,
+                        not_dicom=1, missing_tag=2, duplicate=2),
+    "full": SiimScale(train=10_712, test=1_377, no_label_row=37, row_without_file=4,
+                      truncated=2, not_dicom=2, missing_tag=4, duplicate=4),
 }  # fmt: skip
 
 
@@ -62,7 +64,8 @@ class SiimRecord:
     ``picture`` seeds the picture and its masks (a duplicate shares its original's);
     ``pneumothoraces`` is the number of mask rows (0 for a negative), ``overlapping`` whether
     the second lies over the first; ``dirt`` a kind of :mod:`~imaging_course.datasets.siim.dirt`
-    or ``None``; ``labelled`` whether the file has rows in the label CSV.
+    or ``None``; ``labelled`` whether the image has rows in the label CSV; ``has_file``
+    whether its file is written (``False`` for a label CSV row without a file).
     """
 
     split: str
@@ -72,6 +75,7 @@ class SiimRecord:
     overlapping: bool = False
     dirt: str | None = None
     labelled: bool = True
+    has_file: bool = True
 
     @property
     def relative_path(self) -> str:
@@ -118,20 +122,25 @@ def _mask_counts(rng: np.random.Generator, positives: int) -> list[tuple[int, bo
 
 
 def plan_siim(scale: SiimScale, seed: int) -> list[SiimRecord]:
-    """Every file of a stand-in: the training records, then the test records."""
+    """Every image of a stand-in: the training files, the labelled images without a file (drawn
+    like the others, so the label shares hold over every labelled image), then the test files.
+    """
     rng = np.random.default_rng([seed, 0])
-    headers = _headers(rng, scale.train + scale.test)
+    n_train = scale.train + scale.row_without_file
+    headers = _headers(rng, n_train + scale.test)
     records = [
-        SiimRecord("train" if i < scale.train else "test", header, picture=i)
+        SiimRecord("train" if i < n_train else "test", header, picture=i)
         for i, header in enumerate(headers)
     ]
-    train = records[: scale.train]
+    train = records[:n_train]
+    for index in range(scale.train, n_train):
+        train[index] = replace(train[index], has_file=False)
 
     special = rng.permutation(scale.train)
     taken = iter(special)
     for index in (next(taken) for _ in range(scale.no_label_row)):
         train[index] = replace(train[index], labelled=False)
-    labelled = [i for i in range(scale.train) if train[i].labelled]
+    labelled = [i for i in range(n_train) if train[i].labelled]
     positives = rng.choice(labelled, size=round(len(labelled) * POSITIVE_SHARE), replace=False)
     for index, (count, overlapping) in zip(positives, _mask_counts(rng, len(positives)),
                                            strict=True):  # fmt: skip
@@ -151,4 +160,4 @@ def plan_siim(scale: SiimScale, seed: int) -> list[SiimRecord]:
     for age in AGE_OUTLIERS:
         index = next(taken)
         train[index] = replace(train[index], header=replace(train[index].header, age=age))
-    return train + records[scale.train :]
+    return train + records[n_train:]

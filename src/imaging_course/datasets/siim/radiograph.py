@@ -118,6 +118,11 @@ class ChestAnatomy:
     spine_x: float
 
 
+SHRINK_RANGE = (0.014, 0.45)
+"""Bounds of a collapsing lung's shrink (1 - retraction): they keep one mask between about
+0.1% and 5% of the image, the real masks' range."""
+
+
 @dataclass(frozen=True)
 class PneumothoraxSpec:
     """One pneumothorax: which lung (0 image-left, 1 image-right), how far it retracts.
@@ -216,7 +221,7 @@ def draw_pneumothorax_specs(
     for index in range(count):
         same_lung = index == 0 or (index == 1 and overlapping)
         lung = first_lung if same_lung else 1 - specs[-1].lung
-        retraction = 1 - min(0.3, rng.gamma(2.0, 0.03) * strength)
+        retraction = 1 - float(np.clip(rng.gamma(2.0, 0.035) * strength, *SHRINK_RANGE))
         specs.append(PneumothoraxSpec(lung, retraction, float(rng.uniform(0.25, 0.75))))
     return specs
 

@@ -1,0 +1,57 @@
+"""Count the quirks of a LiTS folder, as its dataset card shows them.
+
+A stand-in carries ``MANIFEST.json``, the generator's list of its quirks. A real download or a
+held-out copy has none: then the headers are read instead, which finds the segmentations whose
+affine differs from their volume's. The intensity and label quirks would need every voxel read
+(about 54 GB on the real data), so without a manifest they are left uncounted (``None``) and
+left to the exercise, whose case statistics read the voxels anyway.
+"""
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import nibabel as nib
+import numpy as np
+
+from imaging_course.datasets.generation import read_manifest
+from imaging_course.datasets.lits.generate import AFFINE_MISMATCH, EXTREME_RANGE, TUMOUR_FREE
+from imaging_course.datasets.lits.layout import find_lits_cases
+
+QUIRK_KINDS = (AFFINE_MISMATCH, EXTREME_RANGE, TUMOUR_FREE)
+"""The kinds of quirk a LiTS card counts, in the order of its table."""
+
+AFFINE_TOLERANCE_MM = 1e-4
+"""Affines closer than this (mm, element by element) are the same: the float noise of headers."""
+
+
+@dataclass(frozen=True)
+class QuirkCounts:
+    """How many cases show each quirk (``None``: not counted), and where the counts come from:
+    ``from_manifest`` is ``True`` for ``MANIFEST.json``, ``False`` for a scan of the headers."""
+
+    counts: dict[str, int | None]
+    from_manifest: bool
+
+
+def find_lits_quirks(root: Path) -> dict[str, int | None]:
+    """The quirks the headers show: cases whose segmentation affine differs from the volume's;
+    the voxel quirks (extreme range, tumour-free) are ``None``."""
+    mismatched = sum(
+        not np.allclose(
+            nib.load(case.volume).affine,
+            nib.load(case.segmentation).affine,
+            atol=AFFINE_TOLERANCE_MM,
+        )
+        for case in find_lits_cases(Path(root))
+    )
+    return {AFFINE_MISMATCH: int(mismatched), EXTREME_RANGE: None, TUMOUR_FREE: None}
+
+
+def count_lits_quirks(root: Path) -> QuirkCounts:
+    """The counts of ``MANIFEST.json`` under ``root`` when there is one, else
+    :func:`find_lits_quirks`'s."""
+    manifest = read_manifest(Path(root))
+    if manifest is None:
+        return QuirkCounts(find_lits_quirks(root), from_manifest=False)
+    planted = manifest["counts"]
+    return QuirkCounts({kind: planted.get(kind, 0) for kind in QUIRK_KINDS}, from_manifest=True)

@@ -1,0 +1,84 @@
+"""Count the problems of a SIIM folder, as its dataset card shows them.
+
+A stand-in carries ``MANIFEST.json``, the generator's list of what it planted. A real
+download or a held-out copy has none: then the problems are found by reading every file, as
+the exercise teaches, so the card builds (and counts) on any SIIM folder.
+"""
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from imaging_course.datasets.generation import read_manifest
+from imaging_course.datasets.siim import dirt
+from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labels, siim_image_id
+from imaging_course.datasets.siim.scan import read_siim_dataset, scan_siim_headers
+
+DIRT_KINDS = (
+    dirt.TRUNCATED,
+    dirt.NOT_DICOM,
+    dirt.MISSING_AGE,
+    dirt.MISSING_VIEW,
+    dirt.DUPLICATE,
+    dirt.AGE_OUTLIER,
+    dirt.NO_LABEL_ROW,
+    dirt.ROW_WITHOUT_FILE,
+)
+"""The kinds of problem a SIIM card counts, in the order of its table."""
+
+IMPOSSIBLE_AGE = 120
+"""Ages above this many years are data-entry errors (the real headers hold 148 and 413)."""
+
+
+@dataclass(frozen=True)
+class DirtCounts:
+    """How many files (or label rows) show each problem, and where the counts come from:
+    ``from_manifest`` is ``True`` for ``MANIFEST.json``, ``False`` for a scan of the files."""
+
+    counts: dict[str, int]
+    from_manifest: bool
+
+
+def find_siim_dirt(root: Path) -> dict[str, int]:
+    """Each kind of :data:`DIRT_KINDS` counted by reading every file of both splits.
+
+    A file that is not DICOM, or whose header does not read, counts as ``not_dicom`` or
+    ``truncated``; so does a file whose pixel data ends early (read whole, not decoded). A
+    duplicate is a file whose Pixel Data bytes equal an earlier file's (one per extra copy).
+    """
+    root = Path(root)
+    train = find_siim_images(root, "train")
+    headers, unreadable = scan_siim_headers(train + find_siim_images(root, "test"))
+    counts = dict.fromkeys(DIRT_KINDS, 0)
+    for bad in unreadable:
+        kind = dirt.NOT_DICOM if bad.reason.startswith("InvalidDicomError") else dirt.TRUNCATED
+        counts[kind] += 1
+    digests: Counter[str] = Counter()
+    for path in headers["path"]:
+        try:
+            digests[hashlib.sha256(read_siim_dataset(path).PixelData).hexdigest()] += 1
+        except ValueError:  # read_siim_dataset's error for pixel data cut short
+            counts[dirt.TRUNCATED] += 1
+    counts[dirt.DUPLICATE] = sum(copies - 1 for copies in digests.values())
+    counts[dirt.MISSING_AGE] = int(headers["PatientAge"].isna().sum())
+    counts[dirt.MISSING_VIEW] = int(headers["ViewPosition"].isna().sum())
+    ages = pd.to_numeric(headers["PatientAge"], errors="coerce")
+    counts[dirt.AGE_OUTLIER] = int((ages > IMPOSSIBLE_AGE).sum())
+    labelled = set(read_siim_labels(root)["ImageId"])
+    files = {siim_image_id(path) for path in train}
+    counts[dirt.NO_LABEL_ROW] = len(files - labelled)
+    counts[dirt.ROW_WITHOUT_FILE] = len(labelled - files)
+    return counts
+
+
+def count_siim_dirt(root: Path) -> DirtCounts:
+    """The counts of ``MANIFEST.json`` under ``root`` when there is one, else
+    :func:`find_siim_dirt`'s."""
+    manifest = read_manifest(Path(root))
+    if manifest is None:
+        return DirtCounts(find_siim_dirt(root), from_manifest=False)
+    planted = manifest["counts"]
+    return DirtCounts({kind: planted.get(kind, 0) for kind in DIRT_KINDS}, from_manifest=True)

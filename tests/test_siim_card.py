@@ -1,0 +1,68 @@
+"""The SIIM dataset card's code cells, run for real in a Jupyter kernel as `make html` runs
+them, on a folder without MANIFEST.json (what a real download or a held-out copy looks like)."""
+
+import re
+from pathlib import Path
+
+import pytest
+from myst_nb.core.read import read_myst_markdown_notebook
+from myst_nb.ext.glue import GLUE_PREFIX
+from nbclient import NotebookClient
+
+from imaging_course.datasets.paths import REPO_ROOT, SIIM_ENV
+from imaging_course.datasets.siim.generate import generate_siim
+
+CARD = REPO_ROOT / "docs" / "datasets" / "siim.md"
+
+
+def run_card(card: Path) -> dict[str, str]:
+    """Execute ``card``'s code cells in a fresh kernel (which inherits this process's
+    environment); return the text of each value the cells glue, by name."""
+    notebook = read_myst_markdown_notebook(card.read_text(encoding="utf-8"))
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": card.parent}}
+    )
+    client.execute()
+    return {
+        output["metadata"]["scrapbook"]["name"]: output["data"][f"{GLUE_PREFIX}text/plain"]
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if "scrapbook" in output.get("metadata", {})
+    }
+
+
+@pytest.fixture(scope="module")
+def held_out_siim(tmp_path_factory) -> Path:
+    """A tiny stand-in generated without its manifest: what the card meets on real data."""
+    root = tmp_path_factory.mktemp("card") / "siim"
+    generate_siim(root, scale="tiny", seed=5, progress=False, manifest=False)
+    assert not (root / "MANIFEST.json").exists()
+    return root
+
+
+def test_the_card_counts_the_manifest_of_a_stand_in(tmp_path, monkeypatch):
+    generate_siim(tmp_path, scale="tiny", seed=5, progress=False)
+    monkeypatch.setenv(SIIM_ENV, str(tmp_path))
+
+    glued = run_card(CARD)
+
+    assert "its MANIFEST.json lists" in glued["siim_dirt_source"]
+    assert glued["siim_no_label_row"] == "1"
+
+
+def test_the_card_builds_on_a_folder_without_manifest(held_out_siim, monkeypatch):
+    monkeypatch.setenv(SIIM_ENV, str(held_out_siim))
+
+    glued = run_card(CARD)
+
+    used = set(re.findall(r"\{glue:text\}`(\w+)`", CARD.read_text(encoding="utf-8")))
+    assert used <= set(glued), f"glued nowhere: {used - set(glued)}"
+    assert "has no MANIFEST.json" in glued["siim_dirt_source"]
+    assert glued["siim_train"] == "24"
+    found = {name: int(glued[f"siim_{name}"]) for name in ("truncated", "not_dicom",
+             "missing_PatientAge", "duplicate", "age_outlier", "no_label_row",
+             "row_without_file")}  # fmt: skip
+    assert found == dict.fromkeys(found, 1) | {"age_outlier": 2}
+    shares = glued["siim_mask_range"].strip("'").split(" to ")
+    low, high = (float(share.rstrip("%")) for share in shares)
+    assert 0.1 <= low < high <= 5  # per cent of the image, as the card says
