@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from myst_nb.core.read import read_myst_markdown_notebook
+from myst_nb.ext.glue import GLUE_PREFIX
+from nbclient import NotebookClient
 
 from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.site_build import REPO_ROOT, build_site
@@ -70,3 +73,25 @@ def built_site(tmp_path_factory, sample_data) -> BuiltSite:
     outdir = tmp_path_factory.mktemp("site") / "html"
     result = build_site(outdir)
     return BuiltSite(outdir, result.returncode, result.stdout + result.stderr)
+
+
+def _run_card(card: Path) -> dict[str, str]:
+    """Execute ``card``'s code cells in a fresh kernel (which inherits this process's
+    environment); return the text of each value the cells glue, by name."""
+    notebook = read_myst_markdown_notebook(card.read_text(encoding="utf-8"))
+    client = NotebookClient(
+        notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": card.parent}}
+    )
+    client.execute()
+    return {
+        output["metadata"]["scrapbook"]["name"]: output["data"][f"{GLUE_PREFIX}text/plain"]
+        for cell in notebook.cells
+        for output in cell.get("outputs", [])
+        if "scrapbook" in output.get("metadata", {})
+    }
+
+
+@pytest.fixture
+def run_card():
+    """Run a dataset card's code cells as `make html` does, without a whole Sphinx build."""
+    return _run_card

@@ -5,30 +5,11 @@ import re
 from pathlib import Path
 
 import pytest
-from myst_nb.core.read import read_myst_markdown_notebook
-from myst_nb.ext.glue import GLUE_PREFIX
-from nbclient import NotebookClient
 
 from imaging_course.datasets.lits.generate import generate_lits
 from imaging_course.datasets.paths import LITS_ENV, REPO_ROOT
 
 CARD = REPO_ROOT / "docs" / "datasets" / "lits.md"
-
-
-def run_card(card: Path) -> dict[str, str]:
-    """Execute ``card``'s code cells in a fresh kernel (which inherits this process's
-    environment); return the text of each value the cells glue, by name."""
-    notebook = read_myst_markdown_notebook(card.read_text(encoding="utf-8"))
-    client = NotebookClient(
-        notebook, kernel_name="python3", timeout=300, resources={"metadata": {"path": card.parent}}
-    )
-    client.execute()
-    return {
-        output["metadata"]["scrapbook"]["name"]: output["data"][f"{GLUE_PREFIX}text/plain"]
-        for cell in notebook.cells
-        for output in cell.get("outputs", [])
-        if "scrapbook" in output.get("metadata", {})
-    }
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +21,7 @@ def held_out_lits(tmp_path_factory) -> Path:
     return root
 
 
-def test_the_card_counts_the_manifest_of_a_stand_in(tmp_path, monkeypatch):
+def test_the_card_counts_the_manifest_of_a_stand_in(tmp_path, monkeypatch, run_card):
     generate_lits(tmp_path, scale="tiny", seed=0, progress=False)
     monkeypatch.setenv(LITS_ENV, str(tmp_path))
 
@@ -50,7 +31,7 @@ def test_the_card_counts_the_manifest_of_a_stand_in(tmp_path, monkeypatch):
     assert glued["lits_extreme_range"] == glued["lits_tumour_free"] == "1"
 
 
-def test_the_card_builds_on_a_folder_without_manifest(held_out_lits, monkeypatch):
+def test_the_card_builds_on_a_folder_without_manifest(held_out_lits, monkeypatch, run_card):
     monkeypatch.setenv(LITS_ENV, str(held_out_lits))
 
     glued = run_card(CARD)
