@@ -1,4 +1,4 @@
-"""Batch grading: three learners graded in parallel, one of them crashing, one gradebook."""
+"""Batch grading: learners graded in parallel, one crashing, one tampering; one gradebook."""
 
 import csv
 import shutil
@@ -62,6 +62,52 @@ def test_gradebook_over_three_learners_one_crashing(tmp_path):
     assert "Every check passed." in feedback["ada"]
     assert "count: expected about" in feedback["bob"]
     assert "ended the process without returning" in feedback["cyd"]
+
+
+TAMPERING_TOTAL = """
+import time
+from pathlib import Path
+
+def total(root):
+    csv = Path(root) / "values.csv"
+    end = time.monotonic() + 6.0
+    while time.monotonic() < end:  # keeps rewriting the shared data while others are graded
+        try:
+            csv.write_text(csv.read_text())
+        except PermissionError:
+            pass
+        time.sleep(0.01)
+    return 0.0
+"""
+
+
+def test_a_learner_writing_shared_data_does_not_fail_another(tmp_path):
+    data = tmp_path / "toy-sample"
+    generate_toy(data, scale="sample", seed=7)
+    before = (data / "values.csv").read_bytes()
+    submissions = tmp_path / "submissions"
+    for name in ("ann", "ben"):
+        shutil.copytree(TOY_SOLUTIONS, submissions / name)
+    ann = submissions / "ann" / "toy_eda.py"
+    ann.write_text(ann.read_text().replace("def total(", "def right_total(") + TAMPERING_TOTAL)
+    out = tmp_path / "grades"
+    subprocess.run(
+        [
+            *[sys.executable, "-m", "imaging_course.grader", "grade-all", str(submissions)],
+            *["--out", str(out), "--jobs", "2", "--no-held-out"],
+            *toy_options(data, tmp_path / "ref", tmp_path / "cache"),
+        ],
+        capture_output=True,
+        env=toy_env(),
+        timeout=300,
+        check=True,
+    )
+    with (out / "gradebook.csv").open(newline="") as handle:
+        rows = {row["learner"]: row for row in csv.DictReader(handle)}
+    assert float(rows["ben"]["total_percent"]) == 100.0, (out / "feedback" / "ben.md").read_text()
+    assert rows["ann"]["toy-total[sample]"] == "0"
+    assert rows["ann"]["toy-count[sample]"] == "2"
+    assert (data / "values.csv").read_bytes() == before
 
 
 def test_a_learner_whose_grading_fails_gets_a_row(tmp_path):

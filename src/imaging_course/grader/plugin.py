@@ -16,12 +16,13 @@ from pathlib import Path
 
 import pytest
 
+import imaging_course
 from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.grader import heldout
 from imaging_course.grader.checks import Check, load_table
 from imaging_course.grader.grading import CheckOutcome, GradingRun, Variant
-from imaging_course.grader.integrity import Guard
+from imaging_course.grader.integrity import Guard, damage_note
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
     ReferenceError,
@@ -38,8 +39,14 @@ HELP_EXERCISES = "grade only these exercise modules (comma-separated, e.g. siim_
 HELP_ROOT = "dataset folder for NAME (default: SIIM_DATA_DIR / LITS_DATA_DIR)"
 HELP_TIMEOUT = "seconds per learner call, instead of the check table's"
 HELP_PREPARE = "only build the references and held-out data (batch grading does this first)"
+HELP_UNCONFINED = "let learner code write outside its call folder (the guard still restores)"
 GRADER_KEY = pytest.StashKey["GraderState"]()
-GRADER_PACKAGE = Path(__file__).resolve().parent
+UNCONFINED_NOTE = (
+    "note: learner code could write outside its call folder (Landlock off or missing); "
+    "changed files were put back and their calls failed"
+)
+COURSE_PACKAGE = Path(imaging_course.__file__).resolve().parent
+"""The whole course package: a learner call that changes any of its files fails."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +67,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grade-memory-mb", type=int, default=DEFAULT_MEMORY_MB, help="per call")
     group.addoption("--grade-timeout", type=float, default=0.0, help=HELP_TIMEOUT)
     group.addoption("--grade-prepare-only", action="store_true", help=HELP_PREPARE)
+    group.addoption("--grade-unconfined", action="store_true", help=HELP_UNCONFINED)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,6 +116,7 @@ class GraderState:
         self.cache_dir = Path(option("grade_cache") or heldout.default_cache_dir())
         self.workers = option("grade_workers") or os.cpu_count() or 1
         self.memory_mb = option("grade_memory_mb")
+        self.confine = not option("grade_unconfined")
         self.run: GradingRun | None = None
         self.problem: str | None = None
         self.outcomes: dict[tuple[str, str], CheckOutcome] = {}
@@ -118,7 +127,7 @@ class GraderState:
 
     def prepare_references(self) -> list[Variant]:
         """Load or compute the references of every variant (``problem`` says why not)."""
-        self.sandbox = Sandbox(workers=self.workers, memory_mb=self.memory_mb)
+        self.sandbox = Sandbox(workers=self.workers, memory_mb=self.memory_mb, confine=self.confine)
         variants: list[Variant] = []
         try:
             for dataset in self.table.datasets():
@@ -128,6 +137,8 @@ class GraderState:
                         f"no {dataset} data at {root}: run `make data`, or point "
                         f"{dataset.upper()}_DATA_DIR at a download"
                     )
+                if damage_note(Path(root)):
+                    raise GradingUnavailableError(damage_note(Path(root)))
                 sample = references_for(
                     self.table,
                     dataset,
@@ -154,7 +165,12 @@ class GraderState:
         if self.problem is not None:
             return
         guard = Guard(
-            protected=[GRADER_PACKAGE, self.reference_dir, self.cache_dir / "heldout-reference"],
+            protected=[
+                COURSE_PACKAGE,
+                self.reference_solutions,
+                self.reference_dir,
+                self.cache_dir / "heldout-reference",
+            ],
             watched=[v.references.root for v in variants],
         )
         self.run = GradingRun(self.learner_dir, variants, self.table, self.sandbox, guard)
@@ -258,8 +274,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     """The per-exercise table and the total score."""
     if GRADER_KEY not in config.stash:
         return
-    report = config.stash[GRADER_KEY].report()
+    state = config.stash[GRADER_KEY]
+    report = state.report()
     terminalreporter.section("grade")
+    if state.sandbox is not None and not state.sandbox.confined:
+        terminalreporter.write_line(UNCONFINED_NOTE)
     for line in score_table(report):
         terminalreporter.write_line(line)
 
