@@ -1,6 +1,7 @@
 """Batch grading: learners graded in parallel, one crashing, one tampering; one gradebook."""
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
@@ -62,6 +63,10 @@ def test_gradebook_over_three_learners_one_crashing(tmp_path):
     assert "Every check passed." in feedback["ada"]
     assert "count: expected about" in feedback["bob"]
     assert "ended the process without returning" in feedback["cyd"]
+    # The references were computed once, stored, and read by every learner's run.
+    assert (tmp_path / "ref" / "toy" / "total.json").is_file()
+    report = json.loads((out / "reports" / "ada.json").read_text())
+    assert report["data"]["toy[sample]"]["references"] == "stored"
 
 
 TAMPERING_TOTAL = """

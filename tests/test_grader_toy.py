@@ -15,7 +15,11 @@ from defusedxml import ElementTree
 from grader_toy.toy_run import TOY_SOLUTIONS, outcomes, run_grader
 from grader_toy.toy_table import TOY_TABLE, generate_toy
 
-from imaging_course.grader.reference import compute_references, write_references
+from imaging_course.grader.reference import (
+    FORMAT_VERSION,
+    compute_references,
+    write_references,
+)
 from imaging_course.grader.sandbox import Sandbox
 
 
@@ -186,3 +190,22 @@ def test_references_are_written_with_the_data_fingerprint(toy_data, tmp_path):
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in again)).hexdigest()
     first = hashlib.sha256(b"".join(path.read_bytes() for path in written)).hexdigest()
     assert digest == first
+
+
+def test_stored_references_of_an_older_format_are_not_used_and_the_run_says_why(
+    toy_data, learner, tmp_path
+):
+    references = tmp_path / "ref"
+    with Sandbox(workers=1) as sandbox:
+        computed = compute_references(TOY_TABLE, "toy", toy_data, TOY_SOLUTIONS, sandbox)
+    write_references(computed, references)
+    stored = references / "toy" / "total.json"
+    document = json.loads(stored.read_text())
+    document["format"] -= 1
+    stored.write_text(json.dumps(document))
+    completed, report = run_grader(
+        learner, toy_data, references, tmp_path / "cache", "--no-held-out"
+    )
+    assert report["data"]["toy[sample]"]["references"] == "live"
+    assert f"total.json has format {FORMAT_VERSION - 1}, this grader reads" in completed.stdout
+    assert report["percent"] == 100.0

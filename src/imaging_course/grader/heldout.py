@@ -67,7 +67,7 @@ def heldout_references(
     root = heldout_root(table, dataset, cache_dir)
     folder = cache_dir / "heldout-reference" / _solutions_key(root, solutions_dir)
     stored = load_references(table, dataset, root, folder)
-    if stored is not None:
+    if isinstance(stored, ReferenceSet):
         return stored
     computed = compute_references(table, dataset, root, solutions_dir, sandbox)
     write_references(computed, folder)

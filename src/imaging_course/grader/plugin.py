@@ -27,6 +27,7 @@ from imaging_course.grader.reference import (
     REFERENCE_DIR,
     ReferenceError,
     references_for,
+    write_references,
 )
 from imaging_course.grader.report import build_report, render_outcome, score_table
 from imaging_course.grader.sandbox import DEFAULT_MEMORY_MB, Sandbox
@@ -38,7 +39,7 @@ HELP_TABLE = "the check table, as module:attribute (default: the course's)"
 HELP_EXERCISES = "grade only these exercise modules (comma-separated, e.g. siim_eda)"
 HELP_ROOT = "dataset folder for NAME (default: SIIM_DATA_DIR / LITS_DATA_DIR)"
 HELP_TIMEOUT = "seconds per learner call, instead of the check table's"
-HELP_PREPARE = "only build the references and held-out data (batch grading does this first)"
+HELP_PREPARE = "only build and store the references and held-out data (grade-all does this first)"
 HELP_UNCONFINED = "let learner code write outside its call folder (the guard still restores)"
 GRADER_KEY = pytest.StashKey["GraderState"]()
 UNCONFINED_NOTE = (
@@ -199,6 +200,7 @@ class GraderState:
                 data[f"{references.dataset}[{variant.label}]"] = {
                     "root": str(references.root) if variant.label == "sample" else "(held out)",
                     "references": references.origin,
+                    "note": references.note,
                 }
         return build_report(self.outcomes.values(), str(self.learner_dir), data)
 
@@ -247,7 +249,11 @@ def pytest_collection_modifyitems(
         return
     state = config.stash[GRADER_KEY]
     if config.getoption("grade_prepare_only"):
-        state.prepare_references()
+        for variant in state.prepare_references():
+            references = variant.references  # held-out ones are cached by heldout already
+            stamped = references.fingerprint is not None
+            if variant.label == "sample" and references.origin == "live" and stamped:
+                write_references(references, state.reference_dir)
         items[:] = []
         return
     collectors: dict[str, ExerciseCollector] = {}
@@ -279,6 +285,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     terminalreporter.section("grade")
     if state.sandbox is not None and not state.sandbox.confined:
         terminalreporter.write_line(UNCONFINED_NOTE)
+    for name, entry in report["data"].items():
+        if entry["note"] and name.endswith("[sample]"):
+            terminalreporter.write_line(f"{name} references computed live: {entry['note']}")
     for line in score_table(report):
         terminalreporter.write_line(line)
 
