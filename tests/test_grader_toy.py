@@ -210,3 +210,15 @@ def test_stored_references_of_an_older_format_are_not_used_and_the_run_says_why(
     assert report["data"]["toy[sample]"]["references"] == "live"
     assert f"total.json has format {FORMAT_VERSION - 1}, this grader reads" in completed.stdout
     assert report["percent"] == 100.0
+
+
+def test_a_table_with_its_key_in_the_index_passes(toy_data, learner, tmp_path):
+    edit(
+        learner / "toy_eda.py",
+        'return values.assign(doubled=2 * values["value"])',
+        'return values.assign(doubled=2 * values["value"]).set_index("id")',
+    )
+    completed, report = run_grader(
+        learner, toy_data, tmp_path / "ref", tmp_path / "cache", "--no-held-out"
+    )
+    assert outcomes(report)["toy-table[sample]"], completed.stdout[-3000:]
