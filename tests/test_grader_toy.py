@@ -64,6 +64,13 @@ def test_reference_solutions_score_100_with_json_and_junit(toy_data, tmp_path):
     assert ("toy_eda", "toy-total[sample]") in names
     assert ("toy_more", "toy-more-count[held-out]") in names
     assert len(names) == 2 * len(TOY_TABLE.checks)
+    # The learner calls ran before the first check: no test case is charged for them all.
+    assert max(float(case.get("time")) for case in cases) < 0.5
+    # The terminal names checks by exercise, counts them, and hides the empty config file.
+    assert f"collected {2 * len(TOY_TABLE.checks)} items" in completed.stdout
+    assert "\ntoy_eda ...." in completed.stdout
+    assert "configfile" not in completed.stdout
+    assert f"grading: {TOY_SOLUTIONS}" in completed.stdout
 
 
 def test_failed_checks_say_how_far_off_without_a_traceback(toy_data, learner, tmp_path):

@@ -1,9 +1,11 @@
 """The grader as a pytest plugin: each check is a test item worth points.
 
-``pytest -p imaging_course.grader.plugin --solutions DIR`` grades the exercise modules in DIR
+``pytest -p imaging_course.grader.plugin --solutions DIR DIR`` grades the exercise modules in
+DIR: the plugin collects DIR itself, one collector per exercise module and one item per check
 (``python -m imaging_course.grader grade`` and `make grade` run exactly that, with pytest's
 Python collection and conftest loading switched off so that nothing of DIR is imported into
-the grader's process). Items are named ``<exercise>::<check>[<variant>]``; the terminal ends
+the grader's process). Every learner call runs once, before the first check. Items are named
+``<exercise>::<check>[<variant>]``; the terminal ends
 with a per-exercise table and the total in %, the exit status is non-zero below 100%,
 ``--junitxml`` works as usual (each test case carries ``points`` and ``earned`` properties)
 and ``--grade-report PATH`` writes the JSON report.
@@ -12,6 +14,7 @@ and ``--grade-report PATH`` writes the JSON report.
 import dataclasses
 import json
 import os
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
@@ -209,11 +212,31 @@ class GraderState:
             self.sandbox.close()
 
 
-class ExerciseCollector(pytest.Collector):
-    """The items of one exercise module (made by the plugin, not found on disk)."""
+class GradedFolder(pytest.Directory):
+    """The learner's folder: one collector per exercise module (nothing of it is imported)."""
 
     def collect(self) -> list:
-        return []
+        state = self.config.stash[GRADER_KEY]
+        if self.config.getoption("grade_prepare_only"):
+            return []
+        exercises = dict.fromkeys(state.table.exercise(check) for check in state.table.checks)
+        return [
+            ExerciseCollector.from_parent(self, name=exercise, nodeid=exercise)
+            for exercise in exercises
+        ]
+
+
+class ExerciseCollector(pytest.Collector):
+    """The checks of one exercise module, on every variant (sample, then held-out)."""
+
+    def collect(self) -> list:
+        state = self.config.stash[GRADER_KEY]
+        return [
+            CheckItem.from_parent(self, name=f"{check.id}[{label}]", check=check, variant=label)
+            for label in state.variant_labels()
+            for check in state.table.checks
+            if state.table.exercise(check) == self.name
+        ]
 
 
 class CheckItem(pytest.Item):
@@ -241,39 +264,49 @@ class CheckItem(pytest.Item):
         return self.path, None, f"{self.check.id} [{self.variant}]"
 
 
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list
-) -> None:
-    """Replace whatever was collected by one item per check and variant."""
+@pytest.hookimpl(wrapper=True)
+def pytest_report_header(config: pytest.Config) -> Generator[None, list, list]:
+    """Name the folder being graded; leave out the empty configuration file (``-c``)."""
+    lines = yield
     if GRADER_KEY not in config.stash:
+        return lines
+    empty_config = f"configfile: {os.path.relpath(os.devnull, config.rootpath)}"
+    kept = [
+        [line for line in entry if line != empty_config] if isinstance(entry, list) else entry
+        for entry in lines
+        if entry != empty_config
+    ]
+    return [*kept, f"grading: {config.stash[GRADER_KEY].learner_dir}"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> GradedFolder | None:
+    """The folder being graded is collected by the grader, never searched for tests."""
+    config = parent.config
+    if GRADER_KEY in config.stash and path == config.stash[GRADER_KEY].learner_dir:
+        return GradedFolder.from_parent(parent, path=path)
+    return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With ``--grade-prepare-only``: build the references and store the sample ones."""
+    config = session.config
+    if GRADER_KEY not in config.stash or not config.getoption("grade_prepare_only"):
         return
     state = config.stash[GRADER_KEY]
-    if config.getoption("grade_prepare_only"):
-        for variant in state.prepare_references():
-            references = variant.references  # held-out ones are cached by heldout already
-            stamped = references.fingerprint is not None
-            if variant.label == "sample" and references.origin == "live" and stamped:
-                write_references(references, state.reference_dir)
-        items[:] = []
-        return
-    collectors: dict[str, ExerciseCollector] = {}
-    graded = []
-    for label in state.variant_labels():
-        for check in state.table.checks:
-            exercise = state.table.exercise(check)
-            if exercise not in collectors:
-                collectors[exercise] = ExerciseCollector.from_parent(
-                    session, name=exercise, nodeid=exercise
-                )
-            graded.append(
-                CheckItem.from_parent(
-                    collectors[exercise],
-                    name=f"{check.id}[{label}]",
-                    check=check,
-                    variant=label,
-                )
-            )
-    items[:] = graded
+    for variant in state.prepare_references():
+        references = variant.references  # held-out ones are cached by heldout already
+        stamped = references.fingerprint is not None
+        if variant.label == "sample" and references.origin == "live" and stamped:
+            write_references(references, state.reference_dir)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Run every learner call before the first check, so no check is charged for them all."""
+    config = session.config
+    if GRADER_KEY in config.stash and session.items and not config.option.collectonly:
+        config.stash[GRADER_KEY].prepare()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
