@@ -38,16 +38,17 @@ CASES = [
     ("eq_always_true", "toy_eda", {"toy-total"}, "is not plain data"),
     ("patched_isclose", "toy_eda", {"toy-total"}, "got -1 ("),
     ("forged_result", "toy_eda", {"toy-total"}, "not written by the grader's runner"),
-    ("kill_sandbox", "toy_eda", {"toy-total"}, "ended the process without returning"),
 ]
 
 REFUSED = "raised PermissionError"
 TAMPERING = [
-    # (gallery file, feedback when confined, feedback with --grade-unconfined)
+    # (gallery file, feedback when confined, feedback with --grade-unconfined); a confined
+    # call may neither write outside its folder nor signal a process outside its own
     ("tamper_files", REFUSED, "changed files it must not touch"),
     ("tamper_data", REFUSED, "must not touch: values.csv"),
     ("tamper_package", REFUSED, "must not touch: layout.py"),
     ("tamper_solutions", REFUSED, "must not touch: toy_eda.py"),
+    ("kill_sandbox", REFUSED if landlock_abi() >= 6 else "ended the process", "ended the process"),
 ]
 for name, confined, unconfined in TAMPERING:
     CASES.append((name, "toy_eda", {"toy-total"}, confined))

@@ -6,8 +6,10 @@ virtual environment. A forked sandbox child calls :func:`confine_writes` before 
 learner's module: from then on that process and every process it starts may read everywhere
 but create, write, truncate, rename or remove files only under the folders it was given (its
 call folder) and write to ``/dev/null``. Landlock is unprivileged and cannot be undone by the
-confined process, so this holds for root as well as for an ordinary user, and it also stops
-the call from ``ptrace``-ing (or writing the memory of) the grader. It does not cover
+confined process, so this holds for root as well as for an ordinary user. It also stops the
+call from ``ptrace``-ing (or writing the memory of) the grader and, from ABI 6 on, from
+signalling any process outside its own (the sandbox server, another learner's grading run in
+`make grade-all`) or connecting to their abstract Unix sockets. It does not cover
 ``chmod``, ``chown`` or ``utime``: :class:`imaging_course.grader.integrity.Guard` still
 watches for those.
 
@@ -32,10 +34,16 @@ REFER = 1 << 13
 """Link or rename a file into another folder (ABI 2)."""
 TRUNCATE = 1 << 14
 """Truncate a file (ABI 3)."""
+SCOPE_ABSTRACT_UNIX_SOCKET, SCOPE_SIGNAL = 1 << 0, 1 << 1
+"""Keep signals and abstract Unix sockets inside the confined processes (ABI 6)."""
 
 
 class _RulesetAttr(ctypes.Structure):
-    _fields_ = (("handled_access_fs", ctypes.c_uint64),)
+    _fields_ = (
+        ("handled_access_fs", ctypes.c_uint64),
+        ("handled_access_net", ctypes.c_uint64),
+        ("scoped", ctypes.c_uint64),
+    )
 
 
 class _PathBeneathAttr(ctypes.Structure):
@@ -79,10 +87,11 @@ def confine_writes(writable: list[Path]) -> None:
     if abi == 0:
         raise OSError("Landlock is not available on this kernel")
     handled = _write_access(abi)
-    attr = _RulesetAttr(handled)
+    scoped = abi >= 6  # the ABI that brought scopes
+    attr = _RulesetAttr(handled, 0, SCOPE_SIGNAL | SCOPE_ABSTRACT_UNIX_SOCKET if scoped else 0)
+    size = ctypes.sizeof(attr) if scoped else _RulesetAttr.handled_access_fs.size
     ruleset = _check(
-        _libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), ctypes.sizeof(attr), 0),
-        "create_ruleset",
+        _libc.syscall(SYS_CREATE_RULESET, ctypes.byref(attr), size, 0), "create_ruleset"
     )
     try:
         rules = [(Path(folder), handled) for folder in writable]
