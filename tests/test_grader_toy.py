@@ -48,6 +48,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_reference_solutions_score_100_with_json_and_junit(toy_data, tmp_path):
     junit = tmp_path / "junit.xml"
+    shutil.rmtree(TOY_SOLUTIONS / "__pycache__", ignore_errors=True)
     completed, report = run_grader(
         TOY_SOLUTIONS, toy_data, tmp_path / "ref", tmp_path / "cache", "--junitxml", str(junit)
     )
@@ -71,6 +72,8 @@ def test_reference_solutions_score_100_with_json_and_junit(toy_data, tmp_path):
     assert "\ntoy_eda ...." in completed.stdout
     assert "configfile" not in completed.stdout
     assert f"grading: {TOY_SOLUTIONS}" in completed.stdout
+    # Calls write no bytecode: the grader compiled the reference solutions for them.
+    assert list((TOY_SOLUTIONS / "__pycache__").glob("toy_eda.*.pyc"))
 
 
 def test_failed_checks_say_how_far_off_without_a_traceback(toy_data, learner, tmp_path):

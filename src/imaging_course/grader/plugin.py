@@ -11,6 +11,7 @@ with a per-exercise table and the total in %, the exit status is non-zero below 
 and ``--grade-report PATH`` writes the JSON report.
 """
 
+import compileall
 import dataclasses
 import json
 import os
@@ -130,7 +131,14 @@ class GraderState:
         return ["sample", "held-out"] if self.held_out else ["sample"]
 
     def prepare_references(self) -> list[Variant]:
-        """Load or compute the references of every variant (``problem`` says why not)."""
+        """Load or compute the references of every variant (``problem`` says why not).
+
+        Sandbox calls write no bytecode (and may not, when confined), so the course package
+        and the reference solutions are compiled here first: stale ``.pyc`` files would be
+        recompiled by every call, which doubles the time of `make grade`.
+        """
+        for folder in (COURSE_PACKAGE, self.reference_solutions):
+            compileall.compile_dir(folder, quiet=2)
         self.sandbox = Sandbox(workers=self.workers, memory_mb=self.memory_mb, confine=self.confine)
         variants: list[Variant] = []
         try:
