@@ -25,9 +25,10 @@ DAMAGE_MARK = ".changed-by-learner-code"
 
 
 def _files(tree: Path) -> list[Path]:
+    """Regular files and symbolic links (a planted link is a change too) under ``tree``."""
     if tree.is_file():
         return [tree]
-    return sorted(path for path in tree.rglob("*") if path.is_file() and not path.is_symlink())
+    return sorted(path for path in tree.rglob("*") if path.is_symlink() or path.is_file())
 
 
 def _signature(path: Path) -> tuple[int, ...] | None:
@@ -37,15 +38,16 @@ def _signature(path: Path) -> tuple[int, ...] | None:
     it, so a call that rewrites a file and puts its modification time back is still seen.
     """
     try:
-        stat = path.stat()
+        stat = path.lstat()
     except OSError:
         return None
     return (stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_ino, stat.st_mode)
 
 
 def _mode(path: Path) -> int | None:
+    """File type and permissions of ``path`` itself (a link put in a file's place shows)."""
     try:
-        return path.stat().st_mode
+        return path.lstat().st_mode
     except OSError:
         return None
 
@@ -69,7 +71,8 @@ class Guard:
     def __init__(self, protected: Iterable[Path], watched: Iterable[Path] = ()) -> None:
         self.protected_trees = [Path(p) for p in protected if Path(p).exists()]
         self.watched_trees = [Path(p) for p in watched if Path(p).exists()]
-        self.saved = {path: path.read_bytes() for t in self.protected_trees for path in _files(t)}
+        self.present = {path for tree in self.protected_trees for path in _files(tree)}
+        self.saved = {path: path.read_bytes() for path in self.present if not path.is_symlink()}
         self.digests = {path: hashlib.sha256(data).digest() for path, data in self.saved.items()}
         self.modes = {path: _mode(path) for path in self.saved}
         self.signatures = self._watched_signatures()
@@ -91,7 +94,7 @@ class Guard:
             if not same or _mode(path) != self.modes[path]:
                 changed.append(str(path))
         for tree in self.protected_trees:
-            changed.extend(str(p) for p in _files(tree) if p not in self.saved)
+            changed.extend(str(p) for p in _files(tree) if p not in self.present)
         return changed
 
     def _watched_changes(self) -> list[str]:
@@ -116,7 +119,7 @@ class Guard:
             temporary.replace(path)
         for tree in self.protected_trees:
             for path in _files(tree):
-                if path not in self.saved:
+                if path not in self.present:
                     path.unlink(missing_ok=True)
         changed = self._watched_changes()
         for tree in self.watched_trees:

@@ -5,10 +5,10 @@ DIR: the plugin collects DIR itself, one collector per exercise module and one i
 (``python -m imaging_course.grader grade`` and `make grade` run exactly that, with pytest's
 Python collection and conftest loading switched off so that nothing of DIR is imported into
 the grader's process). Every learner call runs once, before the first check. Items are named
-``<exercise>::<check>[<variant>]``; the terminal ends
-with a per-exercise table and the total in %, the exit status is non-zero below 100%,
-``--junitxml`` works as usual (each test case carries ``points`` and ``earned`` properties)
-and ``--grade-report PATH`` writes the JSON report.
+``<exercise>::<check>[<variant>]``; the terminal ends with a per-exercise table and the total
+in %, the exit status is non-zero below 100%, ``--junitxml`` works as usual (each test case
+carries ``points`` and ``earned`` properties) and ``--grade-report PATH`` writes the JSON
+report.
 """
 
 import compileall
@@ -48,7 +48,7 @@ HELP_UNCONFINED = "let learner code write outside its call folder (the guard sti
 GRADER_KEY = pytest.StashKey["GraderState"]()
 UNCONFINED_NOTE = (
     "note: learner code could write outside its call folder (Landlock off or missing); "
-    "changed files were put back and their calls failed"
+    "files it changes are put back and the calls that changed them fail"
 )
 COURSE_PACKAGE = Path(imaging_course.__file__).resolve().parent
 """The whole course package: a learner call that changes any of its files fails."""
@@ -149,8 +149,8 @@ class GraderState:
                         f"no {dataset} data at {root}: run `make data`, or point "
                         f"{dataset.upper()}_DATA_DIR at a download"
                     )
-                if damage_note(Path(root)):
-                    raise GradingUnavailableError(damage_note(Path(root)))
+                if note := damage_note(Path(root)):
+                    raise GradingUnavailableError(note)
                 sample = references_for(
                     self.table,
                     dataset,

@@ -156,7 +156,7 @@ def load_references(
             if document.get("fingerprint") != fingerprint:
                 stored = document.get("fingerprint") or {}
                 keys = [key for key in fingerprint if stored.get(key) != fingerprint[key]]
-                return f"{path} was made for other data ({', '.join(keys)} differ)"
+                return f"{path} was made for other data (other {', '.join(keys)})"
             decoded = results.decode(document["tree"], target, trusted_npz=True)
         except (results.ResultError, KeyError, TypeError, AttributeError) as exc:
             raise ReferenceError(f"{path}: damaged reference file ({exc})") from None
