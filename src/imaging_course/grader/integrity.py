@@ -72,7 +72,7 @@ class Guard:
         self.protected_trees = [Path(p) for p in protected if Path(p).exists()]
         self.watched_trees = [Path(p) for p in watched if Path(p).exists()]
         self.present = {path for tree in self.protected_trees for path in _files(tree)}
-        self.saved = {path: path.read_bytes() for path in self.present if not path.is_symlink()}
+        self.saved = {p: p.read_bytes() for p in sorted(self.present) if not p.is_symlink()}
         self.digests = {path: hashlib.sha256(data).digest() for path, data in self.saved.items()}
         self.modes = {path: _mode(path) for path in self.saved}
         self.signatures = self._watched_signatures()
