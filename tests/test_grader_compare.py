@@ -4,19 +4,37 @@ import math
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from imaging_course.grader.compare import Array, Exact, Fields, Groups, IdSet, Number, Table
 
 
 def test_number_feedback_gives_size_and_relative_error():
-    verdict = Number().compare(60, 74, "positive_images")
+    verdict = Number().compare(60.4, 74.0, "mean_age")
     assert not verdict.passed
-    assert verdict.lines == ("positive_images: expected about 60, got 74 (+23%)",)
+    assert verdict.lines == ("mean_age: expected about 60, got 74 (+23%)",)
     assert Number(rtol=1e-3).compare(1000.0, 1000.9, "x").passed
     assert not Number(rtol=1e-3).compare(1000.0, 1001.1, "x").passed
     assert Number().compare(math.nan, math.nan, "x").passed
     assert not Number().compare(1.0, True, "x").passed
     assert "expected a number, got str" in Number().compare(1.0, "1.0", "x").lines[0]
+
+
+@pytest.mark.parametrize(
+    ("comparison", "expected", "got", "line"),
+    [
+        (Number(), 300, 301, "n: expected 300, got 301 (+0.33%)"),
+        (Number(), 60, 74, "n: expected 60, got 74 (+23%)"),
+        (Number(0, 0), 300.0, 300.5, "n: expected 300, got 300.5 (+0.17%)"),
+        (Number(rtol=1e-3), 301.4, 300.0, "n: expected 301.4, got 300 (-0.46%)"),
+        (Number(rtol=1e-9), 0.1234567, 0.1234568, "n: expected 0.1234567, got 0.1234568 (+<0.01%)"),
+    ],
+    ids=["count", "count-far", "exact-float", "rounding-would-hide", "tiny-difference"],
+)
+def test_number_feedback_is_exact_for_counts_and_never_hides_a_difference(
+    comparison, expected, got, line
+):
+    assert comparison.compare(expected, got, "n").lines == (line,)
 
 
 def ages_table(count: int) -> pd.DataFrame:

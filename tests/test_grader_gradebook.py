@@ -1,15 +1,18 @@
-"""Batch grading: three learners graded in parallel, one of them crashing, one gradebook."""
+"""Batch grading: learners graded in parallel, one crashing, one tampering; one gradebook."""
 
 import csv
+import json
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from grader_toy.toy_run import TOY_SOLUTIONS, toy_env, toy_options
 from grader_toy.toy_table import generate_toy
 
 from imaging_course.grader.gradebook import grade_all
+from imaging_course.grader.integrity import DAMAGE_MARK
 
 
 def test_gradebook_over_three_learners_one_crashing(tmp_path):
@@ -60,8 +63,72 @@ def test_gradebook_over_three_learners_one_crashing(tmp_path):
     feedback = {path.stem: path.read_text() for path in (out / "feedback").glob("*.md")}
     assert set(feedback) == {"ada", "bob", "cyd"}
     assert "Every check passed." in feedback["ada"]
-    assert "count: expected about" in feedback["bob"]
+    assert "count: expected 1" in feedback["bob"]
+    assert "count: expected about" not in feedback["bob"]
     assert "ended the process without returning" in feedback["cyd"]
+    # The references were computed once, stored, and read by every learner's run.
+    assert (tmp_path / "ref" / "toy" / "total.json").is_file()
+    report = json.loads((out / "reports" / "ada.json").read_text())
+    assert report["data"]["toy[sample]"]["references"] == "stored"
+
+
+TAMPERING_TOTAL = """
+import time
+from pathlib import Path
+
+def total(root):
+    csv = Path(root) / "values.csv"
+    end = time.monotonic() + 6.0
+    while time.monotonic() < end:  # keeps rewriting the shared data while others are graded
+        try:
+            csv.write_text(csv.read_text())
+        except PermissionError:
+            pass
+        time.sleep(0.01)
+    return 0.0
+"""
+
+
+@pytest.mark.parametrize("confined", [True, False], ids=["confined", "unconfined"])
+def test_a_learner_writing_shared_data_does_not_fail_another(tmp_path, confined):
+    data = tmp_path / "toy-sample"
+    generate_toy(data, scale="sample", seed=7)
+    before = (data / "values.csv").read_bytes()
+    submissions = tmp_path / "submissions"
+    for name in ("ann", "ben"):
+        shutil.copytree(TOY_SOLUTIONS, submissions / name)
+    ann = submissions / "ann" / "toy_eda.py"
+    ann.write_text(ann.read_text().replace("def total(", "def right_total(") + TAMPERING_TOTAL)
+    out = tmp_path / "grades"
+    completed = subprocess.run(
+        [
+            *[sys.executable, "-m", "imaging_course.grader", "grade-all", str(submissions)],
+            *["--out", str(out), "--jobs", "2", "--no-held-out"],
+            *toy_options(data, tmp_path / "ref", tmp_path / "cache"),
+            *([] if confined else ["--grade-unconfined"]),
+        ],
+        capture_output=True,
+        text=True,
+        env=toy_env(),
+        timeout=300,
+        check=True,
+    )
+    with (out / "gradebook.csv").open(newline="") as handle:
+        rows = {row["learner"]: row for row in csv.DictReader(handle)}
+    assert rows["ann"]["toy-total[sample]"] == "0"
+    assert rows["ann"]["toy-count[sample]"] == "2"
+    ann, ben = ((out / "feedback" / f"{name}.md").read_text() for name in ("ann", "ben"))
+    if confined:  # the writes were refused: ben is graded on intact data, in parallel
+        assert float(rows["ben"]["total_percent"]) == 100.0, ben
+        assert (data / "values.csv").read_bytes() == before
+        assert not (data / DAMAGE_MARK).exists()
+    else:  # one by one: ann is blamed, and nobody is graded on the data she changed
+        assert "grading 2 learners one by one" in completed.stdout
+        assert (
+            "changed files it must not touch: values.csv"
+            in (out / "feedback" / "ann.md").read_text()
+        )
+        assert "learner code changed the data at" in ben
 
 
 def test_a_learner_whose_grading_fails_gets_a_row(tmp_path):

@@ -47,6 +47,18 @@ def test_plain_data_round_trips(tmp_path):
     assert table["ok"].tolist() == [True, False]
 
 
+def test_a_named_index_comes_back_as_columns(tmp_path):
+    frame = pd.DataFrame({"view": ["AP", "PA", "AP"], "age": [30.0, 40.0, 50.0]})
+    by_view = frame.groupby("view")["age"].mean().to_frame("mean_age")
+    back = round_trip({"set": frame.set_index("view"), "grouped": by_view}, tmp_path)
+    assert back["set"].to_dict("list") == {"view": ["AP", "PA", "AP"], "age": [30.0, 40.0, 50.0]}
+    assert back["grouped"].to_dict("list") == {"view": ["AP", "PA"], "mean_age": [40.0, 40.0]}
+    unnamed = frame[frame["age"] > 35]  # index 1, 2: not part of the answer
+    assert list(round_trip(unnamed, tmp_path).columns) == ["view", "age"]
+    clash = frame.set_index(frame["view"].rename("view"))  # index named like a column
+    assert list(round_trip(clash, tmp_path).columns) == ["view", "age"]
+
+
 class EqualToEverything(float):
     def __eq__(self, other):
         return True

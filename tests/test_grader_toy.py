@@ -15,7 +15,11 @@ from defusedxml import ElementTree
 from grader_toy.toy_run import TOY_SOLUTIONS, outcomes, run_grader
 from grader_toy.toy_table import TOY_TABLE, generate_toy
 
-from imaging_course.grader.reference import compute_references, write_references
+from imaging_course.grader.reference import (
+    FORMAT_VERSION,
+    compute_references,
+    write_references,
+)
 from imaging_course.grader.sandbox import Sandbox
 
 
@@ -44,6 +48,7 @@ def edit(path: Path, old: str, new: str) -> None:
 
 def test_reference_solutions_score_100_with_json_and_junit(toy_data, tmp_path):
     junit = tmp_path / "junit.xml"
+    shutil.rmtree(TOY_SOLUTIONS / "__pycache__", ignore_errors=True)
     completed, report = run_grader(
         TOY_SOLUTIONS, toy_data, tmp_path / "ref", tmp_path / "cache", "--junitxml", str(junit)
     )
@@ -60,6 +65,15 @@ def test_reference_solutions_score_100_with_json_and_junit(toy_data, tmp_path):
     assert ("toy_eda", "toy-total[sample]") in names
     assert ("toy_more", "toy-more-count[held-out]") in names
     assert len(names) == 2 * len(TOY_TABLE.checks)
+    # The learner calls ran before the first check: no test case is charged for them all.
+    assert max(float(case.get("time")) for case in cases) < 0.5
+    # The terminal names checks by exercise, counts them, and hides the empty config file.
+    assert f"collected {2 * len(TOY_TABLE.checks)} items" in completed.stdout
+    assert "\ntoy_eda ...." in completed.stdout
+    assert "configfile" not in completed.stdout
+    assert f"grading: {TOY_SOLUTIONS}" in completed.stdout
+    # Calls write no bytecode: the grader compiled the reference solutions for them.
+    assert list((TOY_SOLUTIONS / "__pycache__").glob("toy_eda.*.pyc"))
 
 
 def test_failed_checks_say_how_far_off_without_a_traceback(toy_data, learner, tmp_path):
@@ -90,7 +104,8 @@ def test_failed_checks_say_how_far_off_without_a_traceback(toy_data, learner, tm
     output = completed.stdout
     assert "total: expected about" in output
     assert "got 1000" in output
-    assert "count: expected about" in output
+    count = len(_rows(toy_data))
+    assert f"count: expected {count}, got {count + 1} (+" in output
     assert "(+" in output
     assert "grid: expected shape (2, 3), got (3, 2)" in output
     assert "1 missing, e.g. t3-000" in output
@@ -186,3 +201,34 @@ def test_references_are_written_with_the_data_fingerprint(toy_data, tmp_path):
     digest = hashlib.sha256(b"".join(path.read_bytes() for path in again)).hexdigest()
     first = hashlib.sha256(b"".join(path.read_bytes() for path in written)).hexdigest()
     assert digest == first
+
+
+def test_stored_references_of_an_older_format_are_not_used_and_the_run_says_why(
+    toy_data, learner, tmp_path
+):
+    references = tmp_path / "ref"
+    with Sandbox(workers=1) as sandbox:
+        computed = compute_references(TOY_TABLE, "toy", toy_data, TOY_SOLUTIONS, sandbox)
+    write_references(computed, references)
+    stored = references / "toy" / "total.json"
+    document = json.loads(stored.read_text())
+    document["format"] -= 1
+    stored.write_text(json.dumps(document))
+    completed, report = run_grader(
+        learner, toy_data, references, tmp_path / "cache", "--no-held-out"
+    )
+    assert report["data"]["toy[sample]"]["references"] == "live"
+    assert f"total.json has format {FORMAT_VERSION - 1}, this grader reads" in completed.stdout
+    assert report["percent"] == 100.0
+
+
+def test_a_table_with_its_key_in_the_index_passes(toy_data, learner, tmp_path):
+    edit(
+        learner / "toy_eda.py",
+        'return values.assign(doubled=2 * values["value"])',
+        'return values.assign(doubled=2 * values["value"]).set_index("id")',
+    )
+    completed, report = run_grader(
+        learner, toy_data, tmp_path / "ref", tmp_path / "cache", "--no-held-out"
+    )
+    assert outcomes(report)["toy-table[sample]"], completed.stdout[-3000:]

@@ -35,8 +35,9 @@ def toy_options(data: Path, references: Path, cache: Path) -> list[str]:
 def run_grader(
     learner: Path, data: Path, references: Path, cache: Path, *extra: str
 ) -> tuple[subprocess.CompletedProcess, dict | None]:
-    """``python -m imaging_course.grader grade`` on ``learner``: the process and its report."""
-    report_path = learner.parent / f"{learner.name}-report.json"
+    """``python -m imaging_course.grader grade`` on ``learner``: the process and its report
+    (written beside the ``cache`` folder, never beside the toy solutions)."""
+    report_path = cache.parent / f"{learner.name}-report.json"
     report_path.unlink(missing_ok=True)
     command = [
         sys.executable,

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from imaging_course.datasets.siim.layout import read_siim_labels
 from imaging_course.grader.compare import (
     Array,
     Exact,
@@ -128,8 +129,6 @@ def example_rle(context: ArgContext) -> tuple:
     The first positive image (by ImageId) of the CSV; the size comes from the reference header
     table (1024 x 1024 when the image has no readable file).
     """
-    from imaging_course.datasets.siim.layout import read_siim_labels  # noqa: PLC0415  (SIIM reader, only for SIIM checks)
-
     labels = read_siim_labels(context.root)
     positive = labels[labels["EncodedPixels"].str.strip() != "-1"].sort_values("ImageId")
     if positive.empty:

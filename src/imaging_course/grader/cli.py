@@ -29,7 +29,8 @@ def pytest_arguments(learner_dir: Path, extra: list[str]) -> list[str]:
     """The pytest command line that grades ``learner_dir`` and imports none of its files.
 
     Python collection (``test_*.py``) and ``conftest.py`` loading are off, the project's own
-    pytest configuration is not read (``-c`` an empty file), and no cache is written.
+    pytest configuration is not read (``-c`` an empty file), and no cache is written. The
+    root folder is the current one, so that checks show as ``siim_eda``, not as a path.
     """
     return [
         "-p",
@@ -43,7 +44,7 @@ def pytest_arguments(learner_dir: Path, extra: list[str]) -> list[str]:
         "-c",
         os.devnull,
         "--rootdir",
-        str(learner_dir),
+        str(Path.cwd()),
         "--solutions",
         str(learner_dir),
         *extra,

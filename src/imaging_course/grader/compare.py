@@ -3,8 +3,9 @@
 A comparison takes the expected value (from the reference solutions) and the learner's value
 (already decoded and type-checked by :mod:`~imaging_course.grader.results`) and returns a
 :class:`Verdict`: passed or not, plus feedback lines that say what differs without handing
-over the whole answer ("positive_images: expected about 60, got 74 (+23%)", "12 of 300 rows
-differ, first: image_id=..., column age: expected 38, got nan").
+over the whole answer ("mean_age: expected about 46, got 38.2 (-17%)", "12 of 300 rows
+differ, first: image_id=..., column age: expected 38, got nan"). Counts and other integers
+are shown exactly ("positive_images: expected 60, got 74 (+23%)").
 
 Kinds: :class:`Number` (rtol/atol, NaN equals NaN), :class:`Exact` (str, bool, int labels),
 :class:`IdSet` (order-insensitive lists of ids), :class:`Groups` (lists of id groups),
@@ -65,9 +66,34 @@ def about(value: float) -> str:
 
 
 def _percent(expected: float, got: float) -> str:
+    """The relative difference, never shown as 0% when the values differ."""
     if expected == 0 or math.isnan(expected) or math.isnan(got) or math.isinf(got):
         return ""
-    return f" ({(got - expected) / abs(expected):+.0%})"
+    change = 100 * (got - expected) / abs(expected)
+    if abs(change) >= 1:
+        return f" ({change:+.0f}%)"
+    if abs(change) >= 0.01:
+        return f" ({change:+.2g}%)"
+    return f" ({'+' if change > 0 else '-'}<0.01%)"
+
+
+def _shown_pair(expected: Any, got: Any, *, exact: bool) -> tuple[str, str]:
+    """The expected and the learner's number as feedback shows them.
+
+    Integers as they are; otherwise the expected value to two significant figures ("about
+    300") when that rounding is smaller than the learner's error, else both with as many
+    significant digits as it takes to tell them apart.
+    """
+    if isinstance(expected, int) and isinstance(got, int):
+        return str(expected), str(got)
+    want, have = float(expected), float(got)
+    hint = about(want)
+    if not exact and abs(float(hint) - want) < abs(have - want):
+        return f"about {hint}", show(got)
+    for digits in (6, 10, 17):
+        if f"{want:.{digits}g}" != f"{have:.{digits}g}":
+            return f"{want:.{digits}g}", f"{have:.{digits}g}"
+    return show(expected), show(got)
 
 
 def _key(value: Any) -> Any:
@@ -101,10 +127,9 @@ class Number:
             return fail(f"{label}: expected a number, got {type(got).__name__} {show(got)}")
         if is_number(expected) and math.isnan(expected):
             return fail(f"{label}: expected nan (not computable here), got {show(got)}")
-        return fail(
-            f"{label}: expected about {about(expected)}, got {show(got)}"
-            f"{_percent(float(expected), float(got))}"
-        )
+        exact = isinstance(expected, int) or self.rtol == self.atol == 0
+        want, have = _shown_pair(expected, got, exact=exact)
+        return fail(f"{label}: expected {want}, got {have}{_percent(float(expected), float(got))}")
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from imaging_course.datasets.siim.layout import read_siim_labels
 from imaging_course.grader.compare import is_number
 
 
@@ -137,8 +138,6 @@ def csv_rows(evidence: Evidence) -> str | None:
     """Counting rows of train-rle.csv instead of distinct images."""
     if not isinstance(evidence.got, dict):
         return None
-    from imaging_course.datasets.siim.layout import read_siim_labels  # noqa: PLC0415  (SIIM reader, only for SIIM checks)
-
     labels = read_siim_labels(evidence.root)
     positive_rows = int((labels["EncodedPixels"].str.strip() != "-1").sum())
     for name, rows in (("images_labelled", len(labels)), ("positive_images", positive_rows)):
@@ -186,8 +185,6 @@ def _mask_variant_matches(evidence: Evidence, relative: bool, column_major: bool
 
 def _variant_areas(evidence: Evidence, relative: bool, column_major: bool) -> dict:
     """Per positive image: (area in pixels, upper-half share) of the wrongly decoded union."""
-    from imaging_course.datasets.siim.layout import read_siim_labels  # noqa: PLC0415  (SIIM reader, only for SIIM checks)
-
     labels = read_siim_labels(evidence.root)
     table = evidence.references["scan_dicom_headers"]["table"]
     sizes = {row.image_id: (row.columns, row.rows) for row in table.itertuples(index=False)}

@@ -15,6 +15,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+from imaging_course.grader.confinement import landlock_abi
 from imaging_course.grader.report import render_feedback
 
 LEARNER_TIMEOUT_SECONDS = 1800.0
@@ -110,8 +111,16 @@ def grade_all(
 
     The references (and the held-out data, when asked for) are prepared once, before the
     learners run in parallel, so that no two learner processes compute them at the same time.
+    Learners run in parallel only when their code is confined to its call folders
+    (:mod:`~imaging_course.grader.confinement`), so that none can change the shared data,
+    references or course files under another learner's run.
     """
     learners = learner_folders(submissions)
+    if jobs > 1 and (landlock_abi() == 0 or "--grade-unconfined" in extra):
+        # Without confinement a learner's write to the shared data would show up in the
+        # guard of whichever learner ran at that moment: one at a time, blame is right.
+        print(f"learner code cannot be confined here: grading {len(learners)} learners one by one")
+        jobs = 1
     for name in ("reports", "feedback", "logs"):
         (out / name).mkdir(parents=True, exist_ok=True)
     prepare = _grade_command(submissions, out / "reports" / ".prepare.json", extra)

@@ -90,6 +90,11 @@ def call_failure(module: str, function: str, result: CallResult, timeout: float)
     lines = [messages.get(result.status, f"{name}: {result.status}")]
     if "None in sys.modules" in str(error.get("message")):
         lines.append("  That module is off limits in this exercise: write this part yourself.")
+    if error.get("type") == "PermissionError":
+        lines.append(
+            "  Learner code may write only in its working folder (the current directory of "
+            "the call); the course's files, references and data are read-only to it."
+        )
     if result.stderr.strip() and result.status in ("crashed", "import-error"):
         lines.append("  last output: " + result.stderr.strip().splitlines()[-1][:200])
     return lines

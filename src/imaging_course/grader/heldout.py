@@ -15,6 +15,7 @@ import shutil
 from pathlib import Path
 
 from imaging_course.grader.checks import CheckTable, load_function
+from imaging_course.grader.integrity import damage_note
 from imaging_course.grader.reference import (
     ReferenceSet,
     compute_references,
@@ -36,9 +37,10 @@ def default_cache_dir() -> Path:
 
 
 def heldout_root(table: CheckTable, dataset: str, cache_dir: Path) -> Path:
-    """The held-out folder of ``dataset``, generated on first use (complete or absent)."""
+    """The held-out folder of ``dataset``, generated on first use (complete or absent), and
+    generated anew (with another seed) when learner code changed it in an earlier run."""
     root = cache_dir / "heldout" / dataset
-    if (root / ".complete").is_file():
+    if (root / ".complete").is_file() and damage_note(root) is None:
         return root
     seed = 1000 + secrets.randbelow(10**6)
     partial = root.with_name(f".{dataset}-{seed}.partial")
@@ -65,7 +67,7 @@ def heldout_references(
     root = heldout_root(table, dataset, cache_dir)
     folder = cache_dir / "heldout-reference" / _solutions_key(root, solutions_dir)
     stored = load_references(table, dataset, root, folder)
-    if stored is not None:
+    if isinstance(stored, ReferenceSet):
         return stored
     computed = compute_references(table, dataset, root, solutions_dir, sandbox)
     write_references(computed, folder)

@@ -1,31 +1,37 @@
 """The grader as a pytest plugin: each check is a test item worth points.
 
-``pytest -p imaging_course.grader.plugin --solutions DIR`` grades the exercise modules in DIR
+``pytest -p imaging_course.grader.plugin --solutions DIR DIR`` grades the exercise modules in
+DIR: the plugin collects DIR itself, one collector per exercise module and one item per check
 (``python -m imaging_course.grader grade`` and `make grade` run exactly that, with pytest's
 Python collection and conftest loading switched off so that nothing of DIR is imported into
-the grader's process). Items are named ``<exercise>::<check>[<variant>]``; the terminal ends
-with a per-exercise table and the total in %, the exit status is non-zero below 100%,
-``--junitxml`` works as usual (each test case carries ``points`` and ``earned`` properties)
-and ``--grade-report PATH`` writes the JSON report.
+the grader's process). Every learner call runs once, before the first check. Items are named
+``<exercise>::<check>[<variant>]``; the terminal ends with a per-exercise table and the total
+in %, the exit status is non-zero below 100%, ``--junitxml`` works as usual (each test case
+carries ``points`` and ``earned`` properties) and ``--grade-report PATH`` writes the JSON
+report.
 """
 
+import compileall
 import dataclasses
 import json
 import os
+from collections.abc import Generator
 from pathlib import Path
 
 import pytest
 
+import imaging_course
 from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.grader import heldout
 from imaging_course.grader.checks import Check, load_table
 from imaging_course.grader.grading import CheckOutcome, GradingRun, Variant
-from imaging_course.grader.integrity import Guard
+from imaging_course.grader.integrity import Guard, damage_note
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
     ReferenceError,
     references_for,
+    write_references,
 )
 from imaging_course.grader.report import build_report, render_outcome, score_table
 from imaging_course.grader.sandbox import DEFAULT_MEMORY_MB, Sandbox
@@ -37,9 +43,15 @@ HELP_TABLE = "the check table, as module:attribute (default: the course's)"
 HELP_EXERCISES = "grade only these exercise modules (comma-separated, e.g. siim_eda)"
 HELP_ROOT = "dataset folder for NAME (default: SIIM_DATA_DIR / LITS_DATA_DIR)"
 HELP_TIMEOUT = "seconds per learner call, instead of the check table's"
-HELP_PREPARE = "only build the references and held-out data (batch grading does this first)"
+HELP_PREPARE = "only build and store the references and held-out data (grade-all does this first)"
+HELP_UNCONFINED = "let learner code write outside its call folder (the guard still restores)"
 GRADER_KEY = pytest.StashKey["GraderState"]()
-GRADER_PACKAGE = Path(__file__).resolve().parent
+UNCONFINED_NOTE = (
+    "note: learner code could write outside its call folder (Landlock off or missing); "
+    "files it changes are put back and the calls that changed them fail"
+)
+COURSE_PACKAGE = Path(imaging_course.__file__).resolve().parent
+"""The whole course package: a learner call that changes any of its files fails."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -60,6 +72,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--grade-memory-mb", type=int, default=DEFAULT_MEMORY_MB, help="per call")
     group.addoption("--grade-timeout", type=float, default=0.0, help=HELP_TIMEOUT)
     group.addoption("--grade-prepare-only", action="store_true", help=HELP_PREPARE)
+    group.addoption("--grade-unconfined", action="store_true", help=HELP_UNCONFINED)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -108,6 +121,7 @@ class GraderState:
         self.cache_dir = Path(option("grade_cache") or heldout.default_cache_dir())
         self.workers = option("grade_workers") or os.cpu_count() or 1
         self.memory_mb = option("grade_memory_mb")
+        self.confine = not option("grade_unconfined")
         self.run: GradingRun | None = None
         self.problem: str | None = None
         self.outcomes: dict[tuple[str, str], CheckOutcome] = {}
@@ -117,8 +131,15 @@ class GraderState:
         return ["sample", "held-out"] if self.held_out else ["sample"]
 
     def prepare_references(self) -> list[Variant]:
-        """Load or compute the references of every variant (``problem`` says why not)."""
-        self.sandbox = Sandbox(workers=self.workers, memory_mb=self.memory_mb)
+        """Load or compute the references of every variant (``problem`` says why not).
+
+        Sandbox calls write no bytecode (and may not, when confined), so the course package
+        and the reference solutions are compiled here first: stale ``.pyc`` files would be
+        recompiled by every call, which doubles the time of `make grade`.
+        """
+        for folder in (COURSE_PACKAGE, self.reference_solutions):
+            compileall.compile_dir(folder, quiet=2)
+        self.sandbox = Sandbox(workers=self.workers, memory_mb=self.memory_mb, confine=self.confine)
         variants: list[Variant] = []
         try:
             for dataset in self.table.datasets():
@@ -128,6 +149,8 @@ class GraderState:
                         f"no {dataset} data at {root}: run `make data`, or point "
                         f"{dataset.upper()}_DATA_DIR at a download"
                     )
+                if note := damage_note(Path(root)):
+                    raise GradingUnavailableError(note)
                 sample = references_for(
                     self.table,
                     dataset,
@@ -154,7 +177,12 @@ class GraderState:
         if self.problem is not None:
             return
         guard = Guard(
-            protected=[GRADER_PACKAGE, self.reference_dir, self.cache_dir / "heldout-reference"],
+            protected=[
+                COURSE_PACKAGE,
+                self.reference_solutions,
+                self.reference_dir,
+                self.cache_dir / "heldout-reference",
+            ],
             watched=[v.references.root for v in variants],
         )
         self.run = GradingRun(self.learner_dir, variants, self.table, self.sandbox, guard)
@@ -183,6 +211,7 @@ class GraderState:
                 data[f"{references.dataset}[{variant.label}]"] = {
                     "root": str(references.root) if variant.label == "sample" else "(held out)",
                     "references": references.origin,
+                    "note": references.note,
                 }
         return build_report(self.outcomes.values(), str(self.learner_dir), data)
 
@@ -191,11 +220,31 @@ class GraderState:
             self.sandbox.close()
 
 
-class ExerciseCollector(pytest.Collector):
-    """The items of one exercise module (made by the plugin, not found on disk)."""
+class GradedFolder(pytest.Directory):
+    """The learner's folder: one collector per exercise module (nothing of it is imported)."""
 
     def collect(self) -> list:
-        return []
+        state = self.config.stash[GRADER_KEY]
+        if self.config.getoption("grade_prepare_only"):
+            return []
+        exercises = dict.fromkeys(state.table.exercise(check) for check in state.table.checks)
+        return [
+            ExerciseCollector.from_parent(self, name=exercise, nodeid=exercise)
+            for exercise in exercises
+        ]
+
+
+class ExerciseCollector(pytest.Collector):
+    """The checks of one exercise module, on every variant (sample, then held-out)."""
+
+    def collect(self) -> list:
+        state = self.config.stash[GRADER_KEY]
+        return [
+            CheckItem.from_parent(self, name=f"{check.id}[{label}]", check=check, variant=label)
+            for label in state.variant_labels()
+            for check in state.table.checks
+            if state.table.exercise(check) == self.name
+        ]
 
 
 class CheckItem(pytest.Item):
@@ -223,43 +272,63 @@ class CheckItem(pytest.Item):
         return self.path, None, f"{self.check.id} [{self.variant}]"
 
 
-def pytest_collection_modifyitems(
-    session: pytest.Session, config: pytest.Config, items: list
-) -> None:
-    """Replace whatever was collected by one item per check and variant."""
+@pytest.hookimpl(wrapper=True)
+def pytest_report_header(config: pytest.Config) -> Generator[None, list, list]:
+    """Name the folder being graded; leave out the empty configuration file (``-c``)."""
+    lines = yield
     if GRADER_KEY not in config.stash:
+        return lines
+    empty_config = f"configfile: {os.path.relpath(os.devnull, config.rootpath)}"
+    kept = [
+        [line for line in entry if line != empty_config] if isinstance(entry, list) else entry
+        for entry in lines
+        if entry != empty_config
+    ]
+    return [*kept, f"grading: {config.stash[GRADER_KEY].learner_dir}"]
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collect_directory(path: Path, parent: pytest.Collector) -> GradedFolder | None:
+    """The folder being graded is collected by the grader, never searched for tests."""
+    config = parent.config
+    if GRADER_KEY in config.stash and path == config.stash[GRADER_KEY].learner_dir:
+        return GradedFolder.from_parent(parent, path=path)
+    return None
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """With ``--grade-prepare-only``: build the references and store the sample ones."""
+    config = session.config
+    if GRADER_KEY not in config.stash or not config.getoption("grade_prepare_only"):
         return
     state = config.stash[GRADER_KEY]
-    if config.getoption("grade_prepare_only"):
-        state.prepare_references()
-        items[:] = []
-        return
-    collectors: dict[str, ExerciseCollector] = {}
-    graded = []
-    for label in state.variant_labels():
-        for check in state.table.checks:
-            exercise = state.table.exercise(check)
-            if exercise not in collectors:
-                collectors[exercise] = ExerciseCollector.from_parent(
-                    session, name=exercise, nodeid=exercise
-                )
-            graded.append(
-                CheckItem.from_parent(
-                    collectors[exercise],
-                    name=f"{check.id}[{label}]",
-                    check=check,
-                    variant=label,
-                )
-            )
-    items[:] = graded
+    for variant in state.prepare_references():
+        references = variant.references  # held-out ones are cached by heldout already
+        stamped = references.fingerprint is not None
+        if variant.label == "sample" and references.origin == "live" and stamped:
+            write_references(references, state.reference_dir)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtestloop(session: pytest.Session) -> None:
+    """Run every learner call before the first check, so no check is charged for them all."""
+    config = session.config
+    if GRADER_KEY in config.stash and session.items and not config.option.collectonly:
+        config.stash[GRADER_KEY].prepare()
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
     """The per-exercise table and the total score."""
     if GRADER_KEY not in config.stash:
         return
-    report = config.stash[GRADER_KEY].report()
+    state = config.stash[GRADER_KEY]
+    report = state.report()
     terminalreporter.section("grade")
+    if state.sandbox is not None and not state.sandbox.confined:
+        terminalreporter.write_line(UNCONFINED_NOTE)
+    for name, entry in report["data"].items():
+        if entry["note"] and name.endswith("[sample]"):
+            terminalreporter.write_line(f"{name} references computed live: {entry['note']}")
     for line in score_table(report):
         terminalreporter.write_line(line)
 

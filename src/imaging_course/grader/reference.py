@@ -3,11 +3,13 @@
 `make reference` runs ``solutions/`` (in the sandbox, like any learner code) on the sample
 data and writes one file per call to ``reference/<dataset>/<call>.json`` (arrays beside it as
 ``<call>-array-<n>.npz``), each with the data's fingerprint: the ``.complete`` stamp the
-generator wrote (dataset, scale, seed, version). Grading uses the stored files only when the
-data's stamp matches; for a real Kaggle download (no stamp of ours) or data regenerated with
-another seed, the references are computed live from ``solutions/``.
+generator wrote (dataset, scale, seed, version) and the data folder. Grading uses the stored
+files only when they are of this grader's format and the data's fingerprint matches; for a
+real Kaggle download (no stamp of ours), data regenerated with another seed or references of
+an older format, the references are computed live from ``solutions/`` and the run says why.
 """
 
+import dataclasses
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +24,8 @@ from imaging_course.grader.sandbox import Call, Sandbox
 REFERENCE_DIR = REPO_ROOT / "reference"
 """Where `make reference` writes, one folder per dataset."""
 STAMP = ".complete"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+"""Version of the stored files; 2 added the data folder (``root``) to the fingerprint."""
 
 
 class ReferenceError(RuntimeError):
@@ -33,7 +36,8 @@ class ReferenceError(RuntimeError):
 class ReferenceSet:
     """Reference outputs of every call of one dataset, and the arguments they were made with.
 
-    ``origin`` is ``stored`` (read from reference files) or ``live`` (computed in this run).
+    ``origin`` is ``stored`` (read from reference files) or ``live`` (computed in this run);
+    ``note`` says why stored references were not used, in one line.
     """
 
     dataset: str
@@ -42,6 +46,7 @@ class ReferenceSet:
     outputs: dict[str, Any]
     args: dict[str, tuple]
     origin: str
+    note: str = ""
 
 
 def data_fingerprint(root: Path) -> dict | None:
@@ -127,21 +132,31 @@ def write_references(references: ReferenceSet, folder: Path = REFERENCE_DIR) -> 
 
 def load_references(
     table: CheckTable, dataset: str, root: Path, folder: Path = REFERENCE_DIR
-) -> ReferenceSet | None:
-    """The stored references of ``dataset`` if they exist and match the data's fingerprint."""
+) -> ReferenceSet | str:
+    """The stored references of ``dataset`` if they exist, are of this format and match the
+    data's fingerprint; else one line saying why not."""
     fingerprint = data_fingerprint(root)
     target = folder / dataset
-    if fingerprint is None or not target.is_dir():
-        return None
+    if fingerprint is None:
+        return f"{root} has no {STAMP} stamp of the course's generator"
+    if not target.is_dir():
+        return f"no stored references in {target} (`make reference` writes them)"
     outputs, args = {}, {}
     for spec in table.calls_of(dataset):
         path = target / f"{spec.name}.json"
         if not path.is_file():
-            return None
+            return f"{path} is missing (`make reference` writes it)"
         try:
             document = results.read_json_file(path)
+            if document.get("format") != FORMAT_VERSION:
+                return (
+                    f"{path} has format {document.get('format')}, this grader reads "
+                    f"{FORMAT_VERSION} (`make reference` rewrites it)"
+                )
             if document.get("fingerprint") != fingerprint:
-                return None
+                stored = document.get("fingerprint") or {}
+                keys = [key for key in fingerprint if stored.get(key) != fingerprint[key]]
+                return f"{path} was made for other data (other {', '.join(keys)})"
             decoded = results.decode(document["tree"], target, trusted_npz=True)
         except (results.ResultError, KeyError, TypeError, AttributeError) as exc:
             raise ReferenceError(f"{path}: damaged reference file ({exc})") from None
@@ -159,8 +174,10 @@ def references_for(
     *,
     folder: Path = REFERENCE_DIR,
 ) -> ReferenceSet:
-    """Stored references when they match the data, else references computed live."""
+    """Stored references when they match the data, else references computed live (whose
+    ``note`` says why the stored ones were not used)."""
     stored = load_references(table, dataset, root, folder)
-    if stored is not None:
+    if isinstance(stored, ReferenceSet):
         return stored
-    return compute_references(table, dataset, root, solutions_dir, sandbox)
+    computed = compute_references(table, dataset, root, solutions_dir, sandbox)
+    return dataclasses.replace(computed, note=stored)

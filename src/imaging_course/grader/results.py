@@ -22,7 +22,8 @@ list       ``"v"``: list of nodes (tuples become lists)
 dict       ``"v"``: list of ``[key node, value node]`` pairs (keys: str, int)
 ndarray    ``"file"``: ``[<prefix>]array-<n>.npy`` beside the JSON file
 dataframe  pandas "split" orientation, by column: ``"columns"`` (names), ``"dtypes"``,
-           ``"data"`` (one list of plain cells per column); the index is dropped
+           ``"data"`` (one list of plain cells per column); a named index (``set_index``,
+           ``groupby``) comes first as columns, an unnamed one is dropped
 ========== ===========================================================================
 """
 
@@ -127,6 +128,13 @@ def _is_dataframe(value: Any) -> bool:
 
 
 def _encode_dataframe(frame, where: str) -> dict:
+    if any(name is not None for name in frame.index.names):
+        # A learner's ``set_index("view")`` or ``groupby`` keeps the ids in the index: they
+        # are part of the answer, so they travel as columns.
+        try:
+            frame = frame.reset_index()
+        except ValueError:  # an index named like one of the columns: the column has it all
+            frame = frame.reset_index(drop=True)
     columns, dtypes, data = [], [], []
     for position, name in enumerate(frame.columns):
         if type(name) not in (str, np.str_):

@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 from imaging_course.grader import results
+from imaging_course.grader.confinement import landlock_abi
 
 DEFAULT_MEMORY_MB = 3072
 """Address-space cap of one call; the interpreter with NumPy, pandas and pydicom needs ~350 MB."""
@@ -170,7 +171,9 @@ class Sandbox:
     """A pool of fork servers running learner calls in parallel, one call per forked child.
 
     ``workers`` is the number of calls at once (default: every core). ``memory_mb`` caps each
-    call's address space, ``output_chars`` how much of stdout/stderr is kept.
+    call's address space, ``output_chars`` how much of stdout/stderr is kept. ``confine``
+    lets each call write only in its own call folder (:mod:`~.confinement`); ``confined``
+    says whether this kernel allows it.
     """
 
     def __init__(
@@ -179,8 +182,11 @@ class Sandbox:
         memory_mb: int = DEFAULT_MEMORY_MB,
         output_chars: int = DEFAULT_OUTPUT_CHARS,
         file_mb: int = DEFAULT_FILE_MB,
+        *,
+        confine: bool = True,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
+        self.confined = confine and landlock_abi() > 0
         self.limits = {
             "memory_bytes": memory_mb * 2**20,
             "output_chars": output_chars,
@@ -264,6 +270,7 @@ class Sandbox:
             "nonce": nonce,
             "timeout": call.timeout,
             "blocked": list(call.blocked),
+            "confine": self.confined,
         }
         report = self._servers[slot].request(request)
         if report is None:  # the server itself died or hung: replace it

@@ -8,7 +8,9 @@ line on stdin. For each request it forks a child that
 1. starts a new session (so the whole process group can be killed),
 2. caps its address space (``RLIMIT_AS``), file size (``RLIMIT_FSIZE``) and core dumps,
 3. sends fds 1 and 2 to files, and caps what Python's ``print`` writes to them,
-4. imports the learner's module from its file, calls the function, and writes the result
+4. confines its writes to its call folder (:mod:`~imaging_course.grader.confinement`, when the
+   request asks for it) and points temporary files there,
+5. imports the learner's module from its file, calls the function, and writes the result
    with :mod:`imaging_course.grader.results` (plus the request's nonce) into the call folder.
 
 The server waits for the child with the request's timeout, kills the child's process group,
@@ -26,6 +28,7 @@ import resource
 import select
 import signal
 import sys
+import tempfile
 import time
 import traceback
 from pathlib import Path
@@ -34,10 +37,13 @@ import numpy  # noqa: F401  (imported once here, shared by every forked child)
 import pandas  # noqa: F401
 
 from imaging_course.grader import results
+from imaging_course.grader.confinement import confine_writes
 
 PR_SET_CHILD_SUBREAPER = 36
 PRELOAD = ("pydicom", "nibabel", "scipy.ndimage")
 """Libraries the exercises use, imported once here so that every call starts warm."""
+TEMPORARY_FOLDER_VARIABLES = ("TMPDIR", "XDG_CACHE_HOME", "MPLCONFIGDIR")
+"""Where a call's temporary and cache files go: its own work folder, the one it may write."""
 
 
 class CappedText(io.TextIOBase):
@@ -76,10 +82,9 @@ def _describe(exc: BaseException, learner_dir: Path) -> dict:
     return {"type": type(exc).__name__, "message": message[:600], "where": where[:400]}
 
 
-def _run_child(request: dict) -> None:
-    """Body of the forked child; ends with ``os._exit``."""
+def _isolate(request: dict, out: Path) -> None:
+    """Steps 1 to 4 of the child: session, limits, output files, temporary files, confinement."""
     os.setsid()
-    out = Path(request["out"])
     stdout_fd = os.open(out.parent / "stdout.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     stderr_fd = os.open(out.parent / "stderr.txt", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     null_fd = os.open(os.devnull, os.O_RDONLY)
@@ -96,7 +101,18 @@ def _run_child(request: dict) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
     os.chdir(request["workdir"])
+    for name in TEMPORARY_FOLDER_VARIABLES:
+        os.environ[name] = request["workdir"]
+    tempfile.tempdir = None  # the next temporary file goes to the new TMPDIR
+    sys.dont_write_bytecode = True  # a call writes no .pyc beside anybody's sources
+    if request["confine"]:
+        confine_writes([out.parent])
 
+
+def _run_child(request: dict) -> None:
+    """Body of the forked child; ends with ``os._exit``."""
+    out = Path(request["out"])
+    _isolate(request, out)
     learner_dir = Path(request["learner_dir"]).resolve()
     nonce = request["nonce"]
     args = results.decode(request["args"], Path(request["args_dir"]))
