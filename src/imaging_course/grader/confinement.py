@@ -13,6 +13,10 @@ signalling any process outside its own (the sandbox server, another learner's gr
 ``chmod``, ``chown`` or ``utime``: :class:`imaging_course.grader.integrity.Guard` still
 watches for those.
 
+Our own ctypes calls rather than a library: the Python bindings on PyPI (``landlock``,
+``landlockpy``) are pre-releases or a few months old, and the four system calls used here
+are a stable kernel ABI.
+
 Landlock needs Linux 5.13 or newer (``landlock_abi`` says 0 where it is missing or blocked);
 the grader then relies on the guard alone and grades learners one at a time.
 """
