@@ -73,17 +73,23 @@ def test_gradebook_over_three_learners_one_crashing(tmp_path):
 
 
 TAMPERING_TOTAL = """
+import os
 import time
 from pathlib import Path
 
 def total(root):
     csv = Path(root) / "values.csv"
     end = time.monotonic() + 6.0
-    while time.monotonic() < end:  # keeps rewriting the shared data while others are graded
-        try:
-            csv.write_text(csv.read_text())
-        except PermissionError:
-            pass
+    while time.monotonic() < end:  # keeps changing the shared data while others are graded
+        for tamper in (
+            lambda: csv.write_text(csv.read_text()),
+            lambda: os.utime(csv),
+            lambda: csv.chmod(0o600),
+        ):
+            try:
+                tamper()
+            except PermissionError:
+                pass
         time.sleep(0.01)
     return 0.0
 """
@@ -94,6 +100,7 @@ def test_a_learner_writing_shared_data_does_not_fail_another(tmp_path, confined)
     data = tmp_path / "toy-sample"
     generate_toy(data, scale="sample", seed=7)
     before = (data / "values.csv").read_bytes()
+    stat = (data / "values.csv").stat()
     submissions = tmp_path / "submissions"
     for name in ("ann", "ben"):
         shutil.copytree(TOY_SOLUTIONS, submissions / name)
@@ -121,6 +128,8 @@ def test_a_learner_writing_shared_data_does_not_fail_another(tmp_path, confined)
     if confined:  # the writes were refused: ben is graded on intact data, in parallel
         assert float(rows["ben"]["total_percent"]) == 100.0, ben
         assert (data / "values.csv").read_bytes() == before
+        after = (data / "values.csv").stat()
+        assert (after.st_mode, after.st_mtime_ns) == (stat.st_mode, stat.st_mtime_ns)
         assert not (data / DAMAGE_MARK).exists()
     else:  # one by one: ann is blamed, and nobody is graded on the data she changed
         assert "grading 2 learners one by one" in completed.stdout

@@ -15,7 +15,7 @@ import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-from imaging_course.grader.confinement import landlock_abi
+from imaging_course.grader import confinement
 from imaging_course.grader.report import render_feedback
 
 LEARNER_TIMEOUT_SECONDS = 1800.0
@@ -116,7 +116,7 @@ def grade_all(
     references or course files under another learner's run.
     """
     learners = learner_folders(submissions)
-    if jobs > 1 and (landlock_abi() == 0 or "--grade-unconfined" in extra):
+    if jobs > 1 and (not confinement.available() or "--grade-unconfined" in extra):
         # Without confinement a learner's write to the shared data would show up in the
         # guard of whichever learner ran at that moment: one at a time, blame is right.
         print(f"learner code cannot be confined here: grading {len(learners)} learners one by one")

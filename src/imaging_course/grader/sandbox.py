@@ -33,8 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imaging_course.grader import results
-from imaging_course.grader.confinement import landlock_abi
+from imaging_course.grader import confinement, results
 
 DEFAULT_MEMORY_MB = 3072
 """Address-space cap of one call; the interpreter with NumPy, pandas and pydicom needs ~350 MB."""
@@ -186,7 +185,7 @@ class Sandbox:
         confine: bool = True,
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.confined = confine and landlock_abi() > 0
+        self.confined = confine and confinement.available()
         self.limits = {
             "memory_bytes": memory_mb * 2**20,
             "output_chars": output_chars,
