@@ -222,6 +222,25 @@ def test_stored_references_of_an_older_format_are_not_used_and_the_run_says_why(
     assert report["percent"] == 100.0
 
 
+def test_stored_references_of_other_solutions_are_not_used(toy_data, learner, tmp_path):
+    solutions = tmp_path / "reference-solutions"
+    shutil.copytree(TOY_SOLUTIONS, solutions)
+    references = tmp_path / "ref"
+    with Sandbox(workers=1) as sandbox:
+        computed = compute_references(TOY_TABLE, "toy", toy_data, solutions, sandbox)
+    write_references(computed, references)
+    edited = solutions / "toy_eda.py"
+    edited.write_text(edited.read_text() + "\n# an instructor's edit\n")
+
+    completed, report = run_grader(
+        learner, toy_data, references, tmp_path / "cache", "--no-held-out",
+        "--reference-solutions", str(solutions),
+    )  # fmt: skip
+
+    assert report["data"]["toy[sample]"]["references"] == "live"
+    assert "was made with another solutions" in completed.stdout
+
+
 def test_a_table_with_its_key_in_the_index_passes(toy_data, learner, tmp_path):
     edit(
         learner / "toy_eda.py",

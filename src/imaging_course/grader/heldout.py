@@ -4,11 +4,10 @@ A learner who hard-codes the sample's answers passes the sample checks but not t
 held-out dataset is generated once per cache folder at ``tiny`` scale (other counts than the
 sample) with a seed drawn at random when the cache is created (so it is written nowhere in
 the course), without a MANIFEST.json (the planted problems are not listed). Its references are
-computed from ``solutions/`` and cached beside it, keyed by the solutions' source and the
-data's stamp, so they are recomputed when either changes.
+computed from ``solutions/`` and cached beside it with the fingerprint of the data and the
+solutions' sources, so they are recomputed when either changes.
 """
 
-import hashlib
 import os
 import secrets
 import shutil
@@ -60,20 +59,13 @@ def heldout_root(table: CheckTable, dataset: str, cache_dir: Path) -> Path:
     return root
 
 
-def _solutions_key(dataset_root: Path, solutions_dir: Path) -> str:
-    digest = hashlib.sha256((dataset_root / ".complete").read_bytes())
-    for path in sorted(Path(solutions_dir).glob("*.py")):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return digest.hexdigest()[:16]
-
-
 def heldout_references(
     table: CheckTable, dataset: str, cache_dir: Path, solutions_dir: Path, sandbox: Sandbox
 ) -> ReferenceSet:
     """References of the held-out ``dataset``: cached, or computed from ``solutions_dir``."""
     root = heldout_root(table, dataset, cache_dir)
-    folder = cache_dir / "heldout-reference" / _solutions_key(root, solutions_dir)
-    stored = load_references(table, dataset, root, folder)
+    folder = cache_dir / "heldout-reference"
+    stored = load_references(table, dataset, root, solutions_dir, folder)
     if isinstance(stored, ReferenceSet):
         return stored
     computed = compute_references(table, dataset, root, solutions_dir, sandbox)

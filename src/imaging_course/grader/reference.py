@@ -2,14 +2,16 @@
 
 `make reference` runs ``solutions/`` (in the sandbox, like any learner code) on the sample
 data and writes one file per call to ``reference/<dataset>/<call>.json`` (arrays beside it as
-``<call>-array-<n>.npz``), each with the data's fingerprint: the ``.complete`` stamp the
-generator wrote (dataset, scale, seed, version) and the data folder. Grading uses the stored
-files only when they are of this grader's format and the data's fingerprint matches; for a
-real Kaggle download (no stamp of ours), data regenerated with another seed or references of
-an older format, the references are computed live from ``solutions/`` and the run says why.
+``<call>-array-<n>.npz``), each with a fingerprint: the ``.complete`` stamp the generator
+wrote (dataset, scale, seed, version), the data folder and a digest of the reference
+solutions' sources. Grading uses the stored files only when they are of this grader's format
+and the fingerprint matches; for a real Kaggle download (no stamp of ours), data regenerated
+with another seed, edited solutions or references of an older format, the references are
+computed live from ``solutions/`` and the run says why.
 """
 
 import dataclasses
+import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,8 +26,9 @@ from imaging_course.grader.sandbox import Call, Sandbox
 REFERENCE_DIR = REPO_ROOT / "reference"
 """Where `make reference` writes, one folder per dataset."""
 STAMP = ".complete"
-FORMAT_VERSION = 2
-"""Version of the stored files; 2 added the data folder (``root``) to the fingerprint."""
+FORMAT_VERSION = 3
+"""Version of the stored files; 2 added the data folder (``root``) to the fingerprint, 3 the
+digest of the reference solutions (``solutions``)."""
 
 
 class ReferenceError(RuntimeError):
@@ -66,6 +69,21 @@ def data_fingerprint(root: Path) -> dict | None:
     return {**fingerprint, "root": str(Path(root).resolve())}
 
 
+def solutions_digest(solutions_dir: Path) -> str:
+    """A short digest of the reference solutions' sources (``*.py``, names and bytes)."""
+    digest = hashlib.sha256()
+    for path in sorted(Path(solutions_dir).glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+    return digest.hexdigest()[:16]
+
+
+def fingerprint_of(root: Path, solutions_dir: Path) -> dict | None:
+    """What stored references must match: the data's fingerprint and the solutions' digest;
+    None for data we did not generate."""
+    data = data_fingerprint(root)
+    return None if data is None else {**data, "solutions": solutions_digest(solutions_dir)}
+
+
 def compute_references(
     table: CheckTable, dataset: str, root: Path, solutions_dir: Path, sandbox: Sandbox
 ) -> ReferenceSet:
@@ -100,7 +118,8 @@ def compute_references(
                 )
             outputs[spec.name] = run.value
         remaining = [spec for spec in remaining if spec not in ready]
-    return ReferenceSet(dataset, Path(root), data_fingerprint(root), outputs, args, "live")
+    fingerprint = fingerprint_of(root, solutions_dir)
+    return ReferenceSet(dataset, Path(root), fingerprint, outputs, args, "live")
 
 
 def write_references(references: ReferenceSet, folder: Path = REFERENCE_DIR) -> list[Path]:
@@ -131,11 +150,11 @@ def write_references(references: ReferenceSet, folder: Path = REFERENCE_DIR) -> 
 
 
 def load_references(
-    table: CheckTable, dataset: str, root: Path, folder: Path = REFERENCE_DIR
+    table: CheckTable, dataset: str, root: Path, solutions_dir: Path, folder: Path = REFERENCE_DIR
 ) -> ReferenceSet | str:
     """The stored references of ``dataset`` if they exist, are of this format and match the
-    data's fingerprint; else one line saying why not."""
-    fingerprint = data_fingerprint(root)
+    fingerprint of the data and of ``solutions_dir``; else one line saying why not."""
+    fingerprint = fingerprint_of(root, solutions_dir)
     target = folder / dataset
     if fingerprint is None:
         return f"{root} has no {STAMP} stamp of the course's generator"
@@ -156,7 +175,7 @@ def load_references(
             if document.get("fingerprint") != fingerprint:
                 stored = document.get("fingerprint") or {}
                 keys = [key for key in fingerprint if stored.get(key) != fingerprint[key]]
-                return f"{path} was made for other data (other {', '.join(keys)})"
+                return f"{path} was made with another {', '.join(keys)}"
             decoded = results.decode(document["tree"], target, trusted_npz=True)
         except (results.ResultError, KeyError, TypeError, AttributeError) as exc:
             raise ReferenceError(f"{path}: damaged reference file ({exc})") from None
@@ -176,7 +195,7 @@ def references_for(
 ) -> ReferenceSet:
     """Stored references when they match the data, else references computed live (whose
     ``note`` says why the stored ones were not used)."""
-    stored = load_references(table, dataset, root, folder)
+    stored = load_references(table, dataset, root, solutions_dir, folder)
     if isinstance(stored, ReferenceSet):
         return stored
     computed = compute_references(table, dataset, root, solutions_dir, sandbox)
