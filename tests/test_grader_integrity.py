@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from imaging_course.datasets.generation import STAMP_NAME
 from imaging_course.grader.integrity import DAMAGE_MARK, Guard, damage_note
 
 
@@ -51,6 +52,7 @@ def test_protected_files_are_put_back_bytes_mode_and_all(course):
 
 def test_data_rewritten_with_its_old_time_is_seen_and_marked(course):
     package, data = course
+    (data / STAMP_NAME).write_text("{}")  # data the course generated
     csv = data / "values.csv"
     guard = Guard([package], [data])
     before = csv.stat()
@@ -63,3 +65,15 @@ def test_data_rewritten_with_its_old_time_is_seen_and_marked(course):
     assert guard.changes() == []  # blamed once, on the call that did it
     assert "values.csv" in damage_note(data)
     assert "regenerate it" in damage_note(data)
+
+
+def test_damage_to_a_real_download_is_not_answered_with_make_data(course):
+    package, data = course  # no stamp of the course's generator: a real download
+    guard = Guard([package], [data])
+    (data / "values.csv").write_text("id,value\na,2\n")
+
+    guard.restore()
+
+    assert "regenerate" not in damage_note(data)
+    assert "restore them from it" in damage_note(data)
+    assert str(data / DAMAGE_MARK) in damage_note(data)

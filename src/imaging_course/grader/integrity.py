@@ -20,6 +20,8 @@ import hashlib
 from collections.abc import Iterable
 from pathlib import Path
 
+from imaging_course.datasets.generation import STAMP_NAME
+
 DAMAGE_MARK = ".changed-by-learner-code"
 """Written into a dataset folder whose files learner code changed; lists those files."""
 
@@ -58,10 +60,15 @@ def damage_note(root: Path) -> str | None:
     if not mark.is_file():
         return None
     changed = mark.read_text(encoding="utf-8").split()
+    found = f"learner code changed the data at {root} in an earlier run ({', '.join(changed[:3])})"
+    if not (Path(root) / STAMP_NAME).is_file():  # a real download: nothing can regenerate it
+        return (
+            f"{found}; check those files against your download (restore them from it), then "
+            f"remove {mark}"
+        )
     return (
-        f"learner code changed the data at {root} in an earlier run ({', '.join(changed[:3])}); "
-        f"regenerate it (remove the folder, then `make data`; a held-out folder under the "
-        f"grader's cache is made anew by the next run)"
+        f"{found}; regenerate it (remove the folder, then `make data`; a held-out folder under "
+        f"the grader's cache is made anew by the next run)"
     )
 
 
