@@ -40,6 +40,7 @@ def find_lits_quirks(root: Path) -> dict[str, int | None]:
         not np.allclose(
             nib.load(case.volume).affine,
             nib.load(case.segmentation).affine,
+            rtol=0.0,
             atol=AFFINE_TOLERANCE_MM,
         )
         for case in find_lits_cases(Path(root))
