@@ -15,6 +15,7 @@ from defusedxml import ElementTree
 from grader_toy.toy_run import TOY_SOLUTIONS, outcomes, run_grader
 from grader_toy.toy_table import TOY_TABLE, generate_toy
 
+from imaging_course.grader.grading import GradingRun, Variant
 from imaging_course.grader.reference import (
     FORMAT_VERSION,
     compute_references,
@@ -251,3 +252,18 @@ def test_a_table_with_its_key_in_the_index_passes(toy_data, learner, tmp_path):
         learner, toy_data, tmp_path / "ref", tmp_path / "cache", "--no-held-out"
     )
     assert outcomes(report)["toy-table[sample]"], completed.stdout[-3000:]
+
+
+def test_only_the_calls_of_the_selected_checks_run(toy_data):
+    with Sandbox(workers=1) as sandbox:
+        references = compute_references(TOY_TABLE, "toy", toy_data, TOY_SOLUTIONS, sandbox)
+        run = GradingRun(
+            TOY_SOLUTIONS,
+            [Variant("sample", references)],
+            TOY_TABLE,
+            sandbox,
+            selected=frozenset({("toy-total", "sample"), ("toy-count", "sample")}),
+        )
+        run.run_calls()
+
+    assert set(run.results) == {("sample", "total"), ("sample", "stats")}

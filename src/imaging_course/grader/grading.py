@@ -105,7 +105,9 @@ class GradingRun:
     """Grade the modules in ``learner_dir`` on ``variants`` with the checks of ``table``.
 
     ``guard`` (optional) protects files from the learner's code; a call during which a
-    protected file changed fails its checks, and the file is put back.
+    protected file changed fails its checks, and the file is put back. ``selected`` (optional)
+    names the (check id, variant label) pairs to grade, as ``-k`` chose them: only their
+    calls run.
     """
 
     learner_dir: Path
@@ -115,6 +117,7 @@ class GradingRun:
     guard: Guard | None = None
     results: dict[tuple[str, str], CallResult] = field(default_factory=dict)
     tampering: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    selected: frozenset[tuple[str, str]] | None = None
 
     def _planned(self) -> list[tuple[str, str]]:
         """(variant label, call name) pairs the checks need, in table order."""
@@ -123,6 +126,8 @@ class GradingRun:
             for check in self.table.checks:
                 spec = self.table.spec(check)
                 if spec.dataset != variant.references.dataset:
+                    continue
+                if self.selected is not None and (check.id, variant.label) not in self.selected:
                     continue
                 if (variant.label, spec.name) not in planned:
                     planned.append((variant.label, spec.name))

@@ -169,8 +169,9 @@ class GraderState:
             self.problem = str(exc)
         return variants
 
-    def prepare(self) -> None:
-        """Load or compute the references, then run every learner call (once)."""
+    def prepare(self, selected: frozenset[tuple[str, str]] | None = None) -> None:
+        """Load or compute the references, then run the learner calls (each once) that the
+        ``selected`` (check id, variant) pairs need, or all of them."""
         if self.run is not None or self.problem is not None:
             return
         variants = self.prepare_references()
@@ -185,7 +186,9 @@ class GraderState:
             ],
             watched=[v.references.root for v in variants],
         )
-        self.run = GradingRun(self.learner_dir, variants, self.table, self.sandbox, guard)
+        self.run = GradingRun(
+            self.learner_dir, variants, self.table, self.sandbox, guard, selected=selected
+        )
         self.run.run_calls()
 
     def outcome(self, check: Check, label: str) -> CheckOutcome:
@@ -311,10 +314,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.hookimpl(tryfirst=True)
 def pytest_runtestloop(session: pytest.Session) -> None:
-    """Run every learner call before the first check, so no check is charged for them all."""
+    """Run the learner calls of the selected checks before the first check, so no check is
+    charged for them all (and ``-k`` saves the calls of the checks it leaves out)."""
     config = session.config
     if GRADER_KEY in config.stash and session.items and not config.option.collectonly:
-        config.stash[GRADER_KEY].prepare()
+        selected = frozenset(
+            (item.check.id, item.variant) for item in session.items if isinstance(item, CheckItem)
+        )
+        config.stash[GRADER_KEY].prepare(selected)
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
