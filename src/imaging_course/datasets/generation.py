@@ -13,7 +13,7 @@ completes the folder, and ends with :func:`finish_generation`, which writes or r
 import json
 import shutil
 import sys
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import TypeVar
@@ -203,6 +203,28 @@ def read_manifest(out: Path) -> dict | None:
         return json.loads((out / MANIFEST_NAME).read_text(encoding="utf-8"))
     except FileNotFoundError:
         return None
+
+
+@dataclass(frozen=True)
+class PlantedCounts:
+    """How many of each planted kind a folder holds (``None``: not counted), and where the
+    counts come from: ``from_manifest`` is ``True`` for ``MANIFEST.json``, ``False`` for a
+    scan of the files."""
+
+    counts: dict[str, int | None]
+    from_manifest: bool
+
+
+def count_planted(
+    root: Path, kinds: Iterable[str], scan: Callable[[Path], dict[str, int | None]]
+) -> PlantedCounts:
+    """The counts of ``kinds`` in ``root``'s ``MANIFEST.json`` when there is one, else what
+    ``scan(root)`` finds (a real download, a held-out copy)."""
+    manifest = read_manifest(Path(root))
+    if manifest is None:
+        return PlantedCounts(scan(root), from_manifest=False)
+    planted = manifest["counts"]
+    return PlantedCounts({kind: planted.get(kind, 0) for kind in kinds}, from_manifest=True)
 
 
 def write_manifest(out: Path, stamp: Stamp, planted: list[dict[str, str]]) -> None:

@@ -7,13 +7,12 @@ affine differs from their volume's. The intensity and label quirks would need ev
 left to the exercise, whose case statistics read the voxels anyway.
 """
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import nibabel as nib
 import numpy as np
 
-from imaging_course.datasets.generation import read_manifest
+from imaging_course.datasets.generation import PlantedCounts, count_planted
 from imaging_course.datasets.lits.generate import AFFINE_MISMATCH, EXTREME_RANGE, TUMOUR_FREE
 from imaging_course.datasets.lits.layout import find_lits_cases
 
@@ -22,15 +21,6 @@ QUIRK_KINDS = (AFFINE_MISMATCH, EXTREME_RANGE, TUMOUR_FREE)
 
 AFFINE_TOLERANCE_MM = 1e-4
 """Affines closer than this (mm, element by element) are the same: the float noise of headers."""
-
-
-@dataclass(frozen=True)
-class QuirkCounts:
-    """How many cases show each quirk (``None``: not counted), and where the counts come from:
-    ``from_manifest`` is ``True`` for ``MANIFEST.json``, ``False`` for a scan of the headers."""
-
-    counts: dict[str, int | None]
-    from_manifest: bool
 
 
 def find_lits_quirks(root: Path) -> dict[str, int | None]:
@@ -48,11 +38,7 @@ def find_lits_quirks(root: Path) -> dict[str, int | None]:
     return {AFFINE_MISMATCH: int(mismatched), EXTREME_RANGE: None, TUMOUR_FREE: None}
 
 
-def count_lits_quirks(root: Path) -> QuirkCounts:
+def count_lits_quirks(root: Path) -> PlantedCounts:
     """The counts of ``MANIFEST.json`` under ``root`` when there is one, else
     :func:`find_lits_quirks`'s."""
-    manifest = read_manifest(Path(root))
-    if manifest is None:
-        return QuirkCounts(find_lits_quirks(root), from_manifest=False)
-    planted = manifest["counts"]
-    return QuirkCounts({kind: planted.get(kind, 0) for kind in QUIRK_KINDS}, from_manifest=True)
+    return count_planted(root, QUIRK_KINDS, find_lits_quirks)

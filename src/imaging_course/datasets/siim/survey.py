@@ -7,12 +7,11 @@ the exercise teaches, so the card builds (and counts) on any SIIM folder.
 
 import hashlib
 from collections import Counter
-from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from imaging_course.datasets.generation import read_manifest
+from imaging_course.datasets.generation import PlantedCounts, count_planted
 from imaging_course.datasets.siim import dirt
 from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labels, siim_image_id
 from imaging_course.datasets.siim.scan import read_siim_dataset, scan_siim_headers
@@ -31,15 +30,6 @@ DIRT_KINDS = (
 
 IMPOSSIBLE_AGE = 120
 """Ages above this many years are data-entry errors (the real headers hold 148 and 413)."""
-
-
-@dataclass(frozen=True)
-class DirtCounts:
-    """How many files (or label rows) show each problem, and where the counts come from:
-    ``from_manifest`` is ``True`` for ``MANIFEST.json``, ``False`` for a scan of the files."""
-
-    counts: dict[str, int]
-    from_manifest: bool
 
 
 def find_siim_dirt(root: Path) -> dict[str, int]:
@@ -74,11 +64,7 @@ def find_siim_dirt(root: Path) -> dict[str, int]:
     return counts
 
 
-def count_siim_dirt(root: Path) -> DirtCounts:
+def count_siim_dirt(root: Path) -> PlantedCounts:
     """The counts of ``MANIFEST.json`` under ``root`` when there is one, else
     :func:`find_siim_dirt`'s."""
-    manifest = read_manifest(Path(root))
-    if manifest is None:
-        return DirtCounts(find_siim_dirt(root), from_manifest=False)
-    planted = manifest["counts"]
-    return DirtCounts({kind: planted.get(kind, 0) for kind in DIRT_KINDS}, from_manifest=True)
+    return count_planted(root, DIRT_KINDS, find_siim_dirt)
