@@ -24,7 +24,7 @@ GRADE_OPTS  ?=
 SPHINX_OPTS := -W --keep-going -n -c . -d _build/doctrees
 
 .DEFAULT_GOAL := help
-.PHONY: help html live test lint bench data reference grade grade-all clean
+.PHONY: help html live serve test lint bench data reference grade grade-all clean FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -35,12 +35,30 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-data: $(STAMP) ## Generate the sample datasets into data/ (idempotent; SEED=0)
-	$(PY) -m imaging_course.datasets generate siim --scale sample --seed $(SEED) --out data/siim-sample
-	$(PY) -m imaging_course.datasets generate lits --scale sample --seed $(SEED) --out data/lits-sample
+# The generator decides what a sample folder lacks and writes its `.complete` stamp last; make
+# only decides when to ask it: when a stamp is missing, older than the generator's code or the
+# virtual environment, or of another seed than SEED. Complete data costs make a few file
+# times, not two Python start-ups. After a run that found nothing to do, `touch` records that
+# the folder was checked against the code as it is now.
+SAMPLE_STAMPS := data/siim-sample/.complete data/lits-sample/.complete
+DATASET_CODE  := $(wildcard src/imaging_course/datasets/*.py src/imaging_course/datasets/*/*.py)
+comma := ,
+# FORCE when the stamp $(1) exists and names another seed (the generator then says what to do).
+other_seed = $(if $(wildcard $(1)),$(if $(findstring "seed": $(SEED)$(comma),$(file <$(1))),,FORCE))
 
-html: $(STAMP) data ## Build the site strictly into _build/html (open _build/html/index.html)
+data: $(SAMPLE_STAMPS) ## Generate the sample datasets into data/ (idempotent; SEED=0)
+
+.SECONDEXPANSION:
+$(SAMPLE_STAMPS): data/%-sample/.complete: $(STAMP) $(DATASET_CODE) $$(call other_seed,$$@)
+	$(PY) -m imaging_course.datasets generate $* --scale sample --seed $(SEED) --out $(@D)
+	@touch $@
+
+html: $(STAMP) data ## Build the site strictly into _build/html (then `make serve`)
 	$(VENV)/bin/sphinx-build $(SPHINX_OPTS) docs _build/html
+
+serve: html ## Serve the built site on http://127.0.0.1:8000 (PORT=...), search snippets included
+	@echo "Serving _build/html on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
 
 live: $(STAMP) data ## Serve the site on http://127.0.0.1:8000 (PORT=...) and reload pages on every save
 	$(VENV)/bin/sphinx-autobuild $(SPHINX_OPTS) --host 127.0.0.1 --port $(PORT) \
@@ -67,3 +85,5 @@ bench: $(STAMP) ## Print the speed and memory figures
 
 clean: ## Remove builds, caches and generated data (keeps the virtual environment)
 	rm -rf _build data .pytest_cache
+
+FORCE:

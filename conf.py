@@ -7,6 +7,9 @@ The source is ``docs/``; this file sits at the top so that a build never scans
 """
 
 import glob
+from pathlib import Path
+
+import sphinx_togglebutton
 
 import imaging_course.datasets
 from imaging_course.course_modules import SOLUTIONS_DIR
@@ -17,11 +20,18 @@ author = "The Medical Imaging course team"
 copyright = "2026, the Medical Imaging course team"
 
 extensions = [
+    # The theme (and the one it extends) are also extensions: loaded here, with the others,
+    # their setup runs before Sphinx compares this configuration with the last build's (see
+    # "A no-change rebuild" below), not when the builder loads the theme.
+    "pydata_sphinx_theme",
+    "sphinx_book_theme",
     "myst_nb",
     "sphinx_exercise",
     "sphinx_togglebutton",
     "sphinx-mathjax-offline",  # serves MathJax from _static, not a CDN
     "imaging_course.sphinxext.execution_inputs",
+    "imaging_course.sphinxext.ipc_kernels",  # no "Kernel is running over TCP" warnings
+    "imaging_course.sphinxext.quiet_output",  # no MyST configuration dumps
     "imaging_course.sphinxext.quiz",
     "imaging_course.sphinxext.reading_time",
     "imaging_course.sphinxext.reference_tables",
@@ -62,6 +72,37 @@ html_theme_options = {
     "use_download_button": False,
     "use_fullscreen_button": False,
     "use_repository_button": False,
+    # The theme's own defaults, written out: see "A no-change rebuild" below.
+    "navbar_persistent": ["search-button-field"],
+    "icon_links": [],
+    "logo": {},
 }
+# Light or dark as the reader's system says, until she picks one (without it the theme logs
+# "Got invalid theme mode: . Resetting to auto." on a first visit).
+html_context = {"default_mode": "auto"}
 # No page loads anything from another host (the site works offline).
 html_last_updated_fmt = None
+
+# -- A no-change rebuild -------------------------------------------------------------
+# Sphinx compares this configuration with the last build's before the builder starts; the
+# theme, MyST and sphinx-togglebutton set the values below only when it starts (builder-inited),
+# and the last build saved them as set. Unless they are already what those extensions make
+# them, every rebuild says "The configuration has changed (6 options: ...)".
+html_permalinks_icon = "#"  # pydata-sphinx-theme
+html_sourcelink_suffix = ""  # sphinx-book-theme
+mathjax4_config = {  # MyST's dollarmath: MathJax typesets only what MyST marked as math
+    "options": {"processHtmlClass": "tex2jax_process|mathjax_process|math|output_area"}
+}
+_TOGGLEBUTTON_STATIC = str(Path(sphinx_togglebutton.__file__).parent.resolve() / "_static")
+html_static_path = [_TOGGLEBUTTON_STATIC]  # sphinx-togglebutton appends it again, see setup
+
+
+def _drop_repeated_static_paths(app) -> None:
+    """``builder-inited``, after sphinx-togglebutton: keep the first of repeated static paths."""
+    paths = app.config.html_static_path
+    paths[:] = list(dict.fromkeys(paths))
+
+
+def setup(app) -> None:
+    """Connect this configuration's own hook (see "A no-change rebuild")."""
+    app.connect("builder-inited", _drop_repeated_static_paths, priority=900)

@@ -4,6 +4,7 @@ The site is built in a subprocess with the options of `make html` (and served wi
 `make live`), as a user builds it, so a test or a benchmark sees exactly what the user sees.
 """
 
+import http.client
 import re
 import shutil
 import socket
@@ -81,7 +82,7 @@ def fetch_text(url: str) -> str | None:
     try:
         with urllib.request.urlopen(url, timeout=5) as response:  # noqa: S310 (our own loopback)
             return response.read().decode("utf-8", errors="replace")
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
+    except (urllib.error.URLError, http.client.HTTPException, ConnectionError, TimeoutError):
         return None
 
 

@@ -23,16 +23,19 @@ Both directives take no content, for example in MyST::
 import importlib
 from collections.abc import Sequence
 from importlib.metadata import version
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-import numpy as np
 from docutils import nodes
 from docutils.parsers.rst import directives
-from nibabel.nifti1 import header_dtype
-from pydicom import datadict
 from sphinx.application import Sphinx
 from sphinx.util import logging
 from sphinx.util.docutils import SphinxDirective
+
+if TYPE_CHECKING:
+    import numpy as np
+
+# pydicom and nibabel (with numpy) are imported where a table is made, not with the extension:
+# together they took a third of a no-change build's start-up, for two pages that are rarely read.
 
 logger = logging.getLogger(__name__)
 
@@ -97,6 +100,8 @@ def dicom_attribute_rows(keywords: Sequence[str]) -> tuple[list[tuple[str, ...]]
 
     Tags are written ``(gggg,eeee)`` in upper-case hexadecimal, as in the DICOM standard.
     """
+    from pydicom import datadict  # noqa: PLC0415 (see the imports)
+
     rows, unknown = [], []
     for keyword in keywords:
         tag = datadict.tag_for_keyword(keyword)
@@ -120,6 +125,8 @@ def nifti_header_rows() -> list[tuple[str, ...]]:
 
     Offsets and sizes are in bytes; an array field's dtype reads ``float32[8]``.
     """
+    from nibabel.nifti1 import header_dtype  # noqa: PLC0415 (see the imports)
+
     rows = []
     for name in header_dtype.names:
         field_dtype, offset = header_dtype.fields[name][:2]
@@ -211,7 +218,7 @@ def setup(app: Sphinx) -> dict:
     }
 
 
-def _dtype_text(field_dtype: np.dtype) -> str:
+def _dtype_text(field_dtype: "np.dtype") -> str:
     base = field_dtype.base
     name = f"S{base.itemsize}" if base.kind == "S" else base.name
     shape = "".join(f"[{size}]" for size in field_dtype.shape)
