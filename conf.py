@@ -12,6 +12,7 @@ from pathlib import Path
 import sphinx_togglebutton
 
 import imaging_course.datasets
+from imaging_course.chapter_outline import load_outline
 from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.paths import lits_root, siim_root
 
@@ -63,6 +64,13 @@ execution_input_files = [
     glob.escape(str(SOLUTIONS_DIR)) + "/*.py",
     glob.escape(str(imaging_course.datasets.__path__[0])) + "/**/*.py",
 ]
+
+# -- Reading times -----------------------------------------------------------------
+# The chapter's declared minutes of linked reading and days of exercises are facts of its
+# outline (docs/medical-imaging/outline.toml), which the tests check the pages against too.
+reading_time_declared = load_outline(
+    Path(__file__).parent / "docs" / "medical-imaging" / "outline.toml"
+).reading_figures()
 
 # -- HTML -----------------------------------------------------------------------
 html_theme = "sphinx_book_theme"

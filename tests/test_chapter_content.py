@@ -1,8 +1,9 @@
-"""The Medical Imaging chapter's sources carry what the seed outline asks for (no build needed).
+"""The Medical Imaging chapter's sources carry what its outline asks for (no build needed).
 
-Fast checks of the MyST sources under ``docs/``: every link of ``shared/seed/OUTLINE.md`` with its
-title, the cross-reference labels, the reading-time front matter, the quizzes and the glossary.
-The full strict build of the site is ``tests/test_site.py``.
+Fast checks of the MyST sources under ``docs/``: every link of the chapter's outline
+(``docs/medical-imaging/outline.toml``) with its title on its page, the cross-reference labels,
+the reading figures, the quizzes and the glossary. The full strict build of the site is
+``tests/test_site.py``.
 """
 
 import re
@@ -11,15 +12,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from imaging_course.chapter_outline import ChapterOutline, load_outline
+
 PAGE_NAMES = ("index", "dicom", "nifti", "datasets", "exercises/index", "optional-reading")
 QUIZ_PREFIX = {"index": "pacs-", "dicom": "dicom-", "nifti": "nifti-", "datasets": "datasets-"}
 MIN_QUIZZES = {"index": 5, "dicom": 8, "nifti": 8, "datasets": 5}
 
-TITLE_ARROW_URL = re.compile(r"(?:^|[|;])\s*([^|;]+?)\s*->\s*(https?://[^\s|)]+)", re.MULTILINE)
-QUOTED_TITLE_URL = re.compile(r"\"([^\"]+)\"(?:\s*\((?!https?:)[^)]*\))?\s*\((https?://[^\s)]+)\)")
-CODE_TITLE_URL = re.compile(r"`([^`]+)`\s*\((https?://[^\s)]+)\)")
-ANY_URL = re.compile(r"https?://[^\s)<>|]+")
-TRAILING_CITATION = re.compile(r"\s*\([^()]*\)$")
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.DOTALL)
 QUIZ_BLOCK = re.compile(
     r"^:::\{quiz\}(?P<question>.*?)\n(?P<body>.*?)^:::$", re.DOTALL | re.MULTILINE
@@ -48,11 +46,9 @@ def sources(pages, repo_root) -> str:
 
 
 @pytest.fixture(scope="module")
-def outline(repo_root) -> str:
-    """The seed outline; its absence is a failure, not a skip: the checks depend on it."""
-    path = repo_root.parent / "shared" / "seed" / "OUTLINE.md"
-    assert path.is_file(), f"{path} is missing: the chapter checks compare against it"
-    return path.read_text(encoding="utf-8")
+def outline(repo_root) -> ChapterOutline:
+    """The chapter's outline, the project's own data (a missing or broken file fails here)."""
+    return load_outline(repo_root / "docs" / "medical-imaging" / "outline.toml")
 
 
 def front_matter(text: str, name: str) -> dict:
@@ -65,43 +61,32 @@ def front_matter(text: str, name: str) -> dict:
     return data
 
 
-def outline_links(outline: str) -> list[tuple[str, str]]:
-    """(title, url) of every titled link in the outline: table rows and exercise hints."""
-    pairs = [
-        (TRAILING_CITATION.sub("", title.strip()), url)
-        for title, url in TITLE_ARROW_URL.findall(outline)
-    ]
-    pairs += QUOTED_TITLE_URL.findall(outline)
-    pairs += [(f"`{title}`", url) for title, url in CODE_TITLE_URL.findall(outline)]
-    return pairs
-
-
-def test_the_outline_parses_into_its_links(outline):
-    titles = {title for title, _ in outline_links(outline)}
+def test_the_outline_holds_the_chapters_pages_links_and_times(outline):
+    assert [page.doc for page in outline.pages] == [f"medical-imaging/{n}" for n in PAGE_NAMES]
+    titles = {link.title for link in outline.links()}
     assert {"Picture Archiving and Communication System", "Pydicom", "NiBabel"} <= titles
     assert {"Liver Tumor Segmentation", "Images and memory", "`pixel_array`"} <= titles
-    assert len(outline_links(outline)) >= 23
+    assert len(outline.links()) >= 24
+    assert all(link.url.startswith("https://") for link in outline.links())
+    assert set(outline.labels) == {"chap-medical-imaging", "mi_nifti", "mi_exercises"}
 
 
-def test_every_titled_outline_link_appears_as_a_link_with_its_title(outline, sources):
+def test_every_outline_link_is_on_its_page_with_its_title(outline, pages):
     missing = [
-        f"[{title}]({url})"
-        for title, url in outline_links(outline)
-        if f"[{title}]({url})" not in sources
+        f"{page.doc}.md: [{link.title}]({link.url})"
+        for page in outline.pages
+        for link in page.links
+        if f"[{link.title}]({link.url})" not in pages[page.doc.removeprefix("medical-imaging/")]
     ]
     assert missing == []
 
 
-def test_every_outline_url_is_a_link_target(outline, sources):
-    urls = {url.rstrip(".,;") for url in ANY_URL.findall(outline)}
-    assert [url for url in sorted(urls) if f"]({url})" not in sources] == []
-
-
-def test_the_book_is_cited_with_its_isbn(pages):
+def test_the_book_is_cited_with_its_author_and_isbn(outline, pages):
+    [book] = outline.page("medical-imaging/optional-reading").books
     optional = pages["optional-reading"]
-    assert "Webb's Physics of Medical Imaging" in optional
-    assert "ISBN 978-1-4665-6895-2" in optional
-    assert "Flower" in optional
+    assert book.title in optional
+    assert f"ISBN {book.isbn}" in optional
+    assert book.author.split()[-1] in optional
 
 
 @pytest.mark.parametrize(
@@ -121,19 +106,26 @@ def test_the_chapter_toctree_lists_the_sections_in_order(pages):
     assert entries == ["dicom", "nifti", "datasets", "exercises/index", "optional-reading"]
 
 
-def test_declared_reading_minutes_add_up_to_the_chapter_total(pages):
+def test_the_chapters_reading_minutes_are_its_own_and_add_up(outline):
     minutes = {
-        name: front_matter(pages[name], name).get("linked_reading_minutes")
+        name: outline.page(f"medical-imaging/{name}").linked_reading_minutes
         for name in ("index", "dicom", "nifti", "datasets")
     }
     assert minutes == {"index": 6, "dicom": 13, "nifti": 9, "datasets": 35}
-    total = front_matter(pages["index"], "index")["linked_reading_total"]
-    assert total == sum(minutes.values()) == 63
+    assert outline.linked_reading_total == sum(minutes.values()) == 63
 
 
-def test_the_exercises_page_states_the_task_and_its_days(pages):
+def test_reading_figures_live_in_the_outline_not_in_front_matter(pages):
+    keys = ("linked_reading_minutes", "linked_reading_total", "exercise_days")
+    declared = [
+        (name, k) for name, text in pages.items() for k in keys if k in front_matter(text, name)
+    ]
+    assert declared == []
+
+
+def test_the_exercises_page_states_the_task_and_its_days(outline, pages):
     exercises = pages["exercises/index"]
-    assert front_matter(exercises, "exercises/index")["exercise_days"] == 2
+    assert outline.page("medical-imaging/exercises/index").exercise_days == 2
     assert "exploratory data analysis (EDA) of the two datasets" in exercises
     assert "2 days of work" in exercises
 

@@ -310,3 +310,52 @@ def test_image_seconds_follow_mediums_rule(images, seconds):
 )
 def test_minutes_round_up_with_a_floor_of_one(seconds, minutes):
     assert minutes_to_read(seconds) == minutes
+
+
+def test_figures_declared_in_the_configuration_count_as_front_matter(rootdir, tmp_path):
+    source = tmp_path / "src"
+    shutil.copytree(rootdir / "test-reading-time", source)
+    prose = source / "prose.md"
+    linked = read_source(prose).front_matter.pop("linked_reading_minutes")
+    front_matter = f"---\nlinked_reading_minutes: {linked}\n---\n"
+    text = prose.read_text(encoding="utf-8")
+    assert text.startswith(front_matter)
+    prose.write_text(text.removeprefix(front_matter), encoding="utf-8")
+
+    built = build(
+        rootdir,
+        "reading-time",
+        tmp_path,
+        confoverrides={"reading_time_declared": {"prose": {"linked_reading_minutes": int(linked)}}},
+    )
+
+    assert built.warnings == ""  # the chapter's declared total still adds up
+    assert badge(built.page("prose")).endswith(f" · {linked} min of linked reading")
+    prose_row = syllabus_rows(built.page("index"))[CHAPTER_PAGES.index("prose")]
+    assert prose_row[2] == f"{linked} min"
+
+
+def test_a_figure_declared_twice_warns_naming_the_page_and_line(rootdir, tmp_path):
+    built = build(
+        rootdir,
+        "reading-time",
+        tmp_path,
+        confoverrides={"reading_time_declared": {"prose": {"linked_reading_minutes": 17}}},
+    )
+    page = built.src / "prose.md"
+    line = front_matter_line(page, "linked_reading_minutes")
+    assert f"{page}:{line}: WARNING: front matter linked_reading_minutes" in built.warnings
+    assert "[reading_time.declared_twice]" in built.warnings
+
+
+@pytest.mark.parametrize(
+    ("declared", "named"),
+    [
+        ({"prose": {"linked_minutes": 3}}, "unknown figure 'linked_minutes'"),
+        ({"prose": {"exercise_days": -1}}, "must be a non-negative number"),
+        ({"prose": 3}, "must be a dict of figures"),
+    ],
+)
+def test_a_bad_declared_figure_stops_the_build_naming_it(rootdir, tmp_path, declared, named):
+    with pytest.raises(ConfigError, match=named):
+        build(rootdir, "reading-time", tmp_path, confoverrides={"reading_time_declared": declared})

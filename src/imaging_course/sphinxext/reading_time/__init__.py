@@ -4,10 +4,10 @@ No packaged Sphinx extension does this, so this one is ours. A page's own minute
 prose (``reading_time_words_per_minute``), its code blocks by line
 (``reading_time_code_lines_per_minute``), its table cells at a lower weight
 (``reading_time_table_word_weight``) and its images (Medium's rule); see ``counting.py``. Declared
-minutes of linked readings and days of exercises come from the page's front matter; see
-``collector.py``. A chapter page (front matter ``linked_reading_total``, or a
-``{reading-syllabus}`` table) also shows the totals over its toctree descendants, and the build
-warns (type ``reading_time``, subtype ``total``) when the declared total disagrees with them.
+minutes of linked readings and days of exercises come from ``reading_time_declared`` or the
+page's front matter; see ``collector.py``. A chapter page (a declared ``linked_reading_total``,
+or a ``{reading-syllabus}`` table) also shows the totals over its toctree descendants, and the
+build warns (type ``reading_time``, subtype ``total``) when the declared total disagrees with them.
 
 The package is split by build phase: ``nodes`` (placeholders), ``transforms`` (insert at read
 time, fill at write time), ``collector`` (cross-page state, parallel-safe), ``syllabus`` (the
@@ -23,6 +23,11 @@ Config values (changing one re-reads every page):
     tokens, which is 2 s at prose speed, and code is not read faster than prose.
 ``reading_time_table_word_weight`` (0.5)
     A word in a table cell counts as half a word of prose: tables are scanned, not read.
+``reading_time_declared`` ({})
+    Declared figures kept outside the pages, by docname: ``{"dicom": {"linked_reading_minutes":
+    13}, "exercises": {"exercise_days": 2}, "index": {"linked_reading_total": 63}}``, for a
+    course that keeps them in one outline. The same key in a page's front matter is an error
+    (a warning naming the page): a figure is declared in one place.
 """
 
 from importlib.metadata import version
@@ -32,7 +37,7 @@ from sphinx.application import Sphinx
 from sphinx.config import Config
 from sphinx.errors import ConfigError
 
-from .collector import ReadingTimeCollector, check_declared_totals
+from .collector import DECLARED_KEYS, ReadingTimeCollector, check_declared_totals
 from .nodes import ReadingSyllabus, ReadingTimeBadge
 from .syllabus import ReadingSyllabusDirective
 from .transforms import FillReadingTime, InsertReadingTimeBadge
@@ -51,6 +56,7 @@ def setup(app: Sphinx) -> dict:
     """Register the config values, nodes, directive, transforms and collector."""
     for name, default in _POSITIVE_CONFIG_VALUES:
         app.add_config_value(name, default, "env", types=(int, float))
+    app.add_config_value("reading_time_declared", {}, "env", types=(dict,))
     app.connect("config-inited", _check_config)
     app.connect("config-inited", _add_static_path)
 
@@ -76,6 +82,15 @@ def _check_config(app: Sphinx, config: Config) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
             msg = f"conf.py: {name} must be a positive number, got {value!r}"
             raise ConfigError(msg)
+    for docname, figures in config.reading_time_declared.items():
+        where = f"conf.py: reading_time_declared[{docname!r}]"
+        if not isinstance(figures, dict):
+            raise ConfigError(f"{where} must be a dict of figures, got {figures!r}")
+        for key, value in figures.items():
+            if key not in DECLARED_KEYS:
+                raise ConfigError(f"{where}: unknown figure {key!r} (one of {DECLARED_KEYS})")
+            if isinstance(value, bool) or not isinstance(value, int | float) or value < 0:
+                raise ConfigError(f"{where}[{key!r}] must be a non-negative number, got {value!r}")
 
 
 def _add_static_path(app: Sphinx, config: Config) -> None:

@@ -4,7 +4,8 @@ Everything another page needs (a chapter sums its sections) lives in ``env.readi
 filled by :class:`ReadingTimeCollector` while each page is read and merged back from the
 processes of a parallel build, so that ``parallel_read_safe`` is true.
 
-Front matter keys (flat, numbers; myst-parser hands them over as strings):
+Declared figures, from the page's front matter (flat, numbers; myst-parser hands them over as
+strings) or from the ``reading_time_declared`` configuration value (see the package docstring):
 
 ``linked_reading_minutes``
     minutes of the readings the page links to;
@@ -13,7 +14,7 @@ Front matter keys (flat, numbers; myst-parser hands them over as strings):
     toctree descendants (checked: the build warns when the sum differs);
 ``exercise_days``
     days of exercise work the page asks for;
-``reading_time_wpm``
+``reading_time_wpm`` (front matter only)
     this page's words per minute, instead of ``reading_time_words_per_minute``.
 """
 
@@ -33,6 +34,8 @@ from .nodes import ReadingSyllabus
 logger = logging.getLogger(__name__)
 
 WARNING_TYPE = "reading_time"
+DECLARED_KEYS = ("linked_reading_minutes", "linked_reading_total", "exercise_days")
+"""The figures a page may declare in its front matter or in ``reading_time_declared``."""
 
 
 @dataclass(frozen=True)
@@ -107,7 +110,20 @@ class ReadingTimeCollector(EnvironmentCollector):
         config = app.config
         source = env.doc2path(docname)
 
+        declared = config.reading_time_declared.get(docname, {})
+
         def number(key: str, *, positive: bool = False) -> float | None:
+            if key in declared and key in metadata:
+                logger.warning(
+                    "front matter %s: also declared in reading_time_declared; a figure is "
+                    "declared in one place (the front matter's is used)",
+                    key,
+                    location=(docname, front_matter_line(source, key)),
+                    type=WARNING_TYPE,
+                    subtype="declared_twice",
+                )
+            if key in declared and key not in metadata:
+                return float(declared[key])
             return _front_matter_number(metadata, key, (docname, source), positive=positive)
 
         words_per_minute = number("reading_time_wpm", positive=True)
