@@ -5,6 +5,8 @@ Tiny Sphinx projects live under ``tests/roots/test-<name>/`` and are built for r
 built once per session, into a temporary folder, by :func:`built_site`.
 """
 
+import os
+import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -19,6 +21,18 @@ from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.site_build import REPO_ROOT, build_site
 
 pytest_plugins = ["sphinx.testing.fixtures"]
+
+CHROMIUM = os.environ.get("COURSE_TEST_CHROMIUM", "/usr/bin/chromium")
+"""Debian's chromium: the browser tests drive it (Playwright's own download does not work here).
+``COURSE_TEST_CHROMIUM`` names another binary (the test of the missing-browser message)."""
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 
 
 @pytest.fixture(scope="session")
@@ -95,3 +109,24 @@ def _run_card(card: Path) -> dict[str, str]:
 def run_card():
     """Run a dataset card's code cells as `make html` does, without a whole Sphinx build."""
     return _run_card
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's chromium, launched once for the session through Playwright.
+
+    Without it, every browser test fails with one line that says what to install, not with
+    Playwright's stack trace.
+    """
+    if shutil.which(CHROMIUM) is None:
+        pytest.fail(
+            f"{CHROMIUM} not found: the browser tests need Debian's chromium "
+            "(apt-get install chromium)",
+            pytrace=False,
+        )
+    from playwright.sync_api import sync_playwright  # noqa: PLC0415 (browser tests only)
+
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()

@@ -49,12 +49,24 @@ def test_choices_feedback_and_continuation_lines_keep_their_lines():
         (":id: q\n:kind: numeric\n", DIRECTIVE_LINE, "without :answer:"),
         (":id: q\n:kind: numeric\n:answer: glue:\n", 13, "names no glue key"),
         (":id: no spaces please\n", 11, "may hold only letters"),
+        (":id: q\n:kind: numeric\n:answer: 1\n:units: GiB = 1024\n", 14, "which is missing"),
+        (":id: q\n:kind: numeric\n:answer: 1\n:unit: MiB\n:units: GiB\n", 15, "UNIT = FACTOR"),
+        (":id: q\n:kind: numeric\n:answer: 1\n:unit: MiB\n:units: GiB = x\n", 15, "a/b"),
+        (":id: q\n:kind: numeric\n:answer: 1\n:unit: MiB\n:units: MiB = 1\n", 15, "other than"),
+        (":id: q\n:kind: numeric\n:answer: 1\n:unit: MiB\n:units: KiB = 0\n", 15, "positive"),
     ],
 )
 def test_problems_name_the_bad_line(body, line, says):
     with pytest.raises(QuizSyntaxError, match=re.escape(says)) as raised:
         read(body)
     assert raised.value.line == line
+
+
+def test_numeric_unit_multiples_say_how_many_of_the_unit_each_makes():
+    quiz = read(
+        ":id: q\n:kind: numeric\n:answer: 864\n:unit: MiB\n:units: GiB = 1024, KiB = 1/1024\n"
+    )
+    assert quiz.unit_multiples == {"GiB": 1024.0, "KiB": 1 / 1024}
 
 
 def test_numeric_answer_and_glue_key():

@@ -29,13 +29,23 @@ errors name their line:
 ``:tolerance:`` (numeric, default 0)
     Absolute (``0.5``, in the unit) or relative (``2%`` of the answer).
 ``:unit:`` (numeric)
-    Shown next to the input, e.g. ``bytes``.
+    Shown next to the input, e.g. ``bytes``. An answer typed with this unit (``864 MiB``)
+    counts as the number; another unit gets "type the number without the unit".
+``:units:`` (numeric)
+    Other units the answer may be typed in, each with how many of ``:unit:`` it makes:
+    ``GiB = 1024, KiB = 1/1024``.
+
+A choice's feedback that opens with its verdict (``Right: the header only.`` on a right
+choice, ``Wrong, ...`` on a wrong one) is shown on the page without that word, because the
+quiz already says right or wrong beside it: the learner reads "Right." once. The exports keep
+the feedback as written.
 
 An invalid quiz is reported as an error at its file and line, recorded so that the build fails
 at its end (see ``fail_on_invalid_quizzes``), and left out of the page.
 """
 
 import json
+import re
 
 from docutils import nodes
 from myst_nb.core.variables import RetrievalError
@@ -61,6 +71,12 @@ from .syntax import ChoiceSource, QuizSource, QuizSyntaxError, SourceText, read_
 logger = logging.getLogger(__name__)
 
 _INPUT_TYPES = {"single": "radio", "multiple": "checkbox"}
+
+#: A feedback's opening that only restates its choice's verdict, by correctness.
+_VERDICT_OPENING = {
+    True: re.compile(r"^\s*(?:right|correct)\b[\s.,:;!]*", re.IGNORECASE),
+    False: re.compile(r"^\s*(?:wrong|incorrect)\b[\s.,:;!]*", re.IGNORECASE),
+}
 
 
 class QuizDirective(SphinxDirective):
@@ -137,13 +153,15 @@ class QuizDirective(SphinxDirective):
                 "answer": source.answer,
                 "tolerance": source.tolerance.absolute(source.answer),
                 "unit": unit,
+                "units": source.unit_multiples,
             }
         else:
             answer_list = nodes.bullet_list()
             for index, choice_source in enumerate(source.choices):
                 choice, label, feedback = self._choice_nodes(source, index, choice_source, messages)
                 form += choice
-                answer_list += _answer_item(choice_source.correct, label, feedback)
+                shown = _without_verdict(feedback, correct=choice_source.correct)
+                answer_list += _answer_item(choice_source.correct, label, shown)
                 choices.append(
                     Choice(
                         text=_plain(label),
@@ -183,6 +201,7 @@ class QuizDirective(SphinxDirective):
                 answer=source.answer,
                 tolerance=source.tolerance,
                 unit=_unit(source),
+                unit_multiples=source.unit_multiples,
             ),
         )
         return quiz
@@ -209,8 +228,9 @@ class QuizDirective(SphinxDirective):
             input_id=f"quiz-{source.quiz_id}-{index}",
         )
         choice += QuizChoiceLabel("", "", *label)
-        if feedback:
-            choice += QuizChoiceFeedback("", "", *feedback)
+        shown = _without_verdict(feedback, correct=choice_source.correct)
+        if shown:
+            choice += QuizChoiceFeedback("", "", *shown)
         return choice, label, feedback
 
 
@@ -218,6 +238,20 @@ def _unit(source: QuizSource) -> str:
     """The ``:unit:`` of a numeric question, empty when none is given."""
     unit = source.option_text("unit")
     return unit.text if unit else ""
+
+
+def _without_verdict(inline: list[nodes.Node], *, correct: bool) -> list[nodes.Node]:
+    """``inline`` without an opening "Right"/"Correct" (right choice) or "Wrong"/"Incorrect"
+    (wrong choice): the quiz says the verdict itself. The rest starts with a capital; nothing
+    is left of a feedback that was only the verdict."""
+    if not inline or not isinstance(inline[0], nodes.Text):
+        return inline
+    opening = _VERDICT_OPENING[correct].match(inline[0].astext())
+    if opening is None:
+        return inline
+    rest = inline[0].astext()[opening.end() :]
+    first = [nodes.Text(rest[:1].upper() + rest[1:])] if rest else []
+    return [*first, *inline[1:]] if first or inline[1:] else []
 
 
 def _plain(inline: list[nodes.Node]) -> str:

@@ -14,6 +14,9 @@ KINDS = ("single", "multiple", "numeric")
 #: A tolerance is a non-negative number, optionally followed by ``%`` (relative to the answer).
 _TOLERANCE = re.compile(r"^\s*(?P<value>[0-9]*\.?[0-9]+(?:[eE][-+]?[0-9]+)?)\s*(?P<percent>%?)\s*$")
 
+#: ``GiB = 1024``: a unit, then how many of the question's unit it makes (a number or a/b).
+_MULTIPLE = re.compile(r"^\s*(?P<unit>[^\s=,0-9][^=,]*?)\s*=\s*(?P<factor>[^=,]+?)\s*$")
+
 #: numpy 2 shows scalars as ``np.float64(3.5)``; a glued value's text/plain looks like that.
 _NUMPY_SCALAR = re.compile(r"^(?:np|numpy)\.\w+\((?P<inner>.*)\)$")
 
@@ -34,6 +37,33 @@ def parse_number(text: str) -> float:
         msg = f"{text!r} is not a finite number"
         raise ValueError(msg)
     return value
+
+
+def parse_unit_multiples(text: str, unit: str) -> dict[str, float]:
+    """The ``:units:`` of a numeric question: ``"GiB = 1024, KiB = 1/1024"`` gives
+    ``{"GiB": 1024.0, "KiB": 0.0009765625}``, each the number of ``unit`` one of it makes.
+
+    ValueError names the part that is not ``UNIT = NUMBER`` (or ``a/b``), a factor that is not
+    positive, a unit given twice, or the question's own unit.
+    """
+    multiples: dict[str, float] = {}
+    for part in text.split(","):
+        match = _MULTIPLE.match(part)
+        if not match:
+            msg = f"{part.strip()!r} is not UNIT = FACTOR (e.g. GiB = 1024 or KiB = 1/1024)"
+            raise ValueError(msg)
+        numerator, _, denominator = match["factor"].partition("/")
+        try:
+            factor = parse_number(numerator) / (parse_number(denominator) if denominator else 1)
+        except (ValueError, ZeroDivisionError):
+            msg = f"{match['factor']!r} in {part.strip()!r} is not a number or a fraction a/b"
+            raise ValueError(msg) from None
+        name = match["unit"]
+        if factor <= 0 or name in multiples or name == unit:
+            msg = f"{part.strip()!r}: a unit other than {unit!r}, once, with a positive factor"
+            raise ValueError(msg)
+        multiples[name] = factor
+    return multiples
 
 
 def format_number(value: float) -> str:
@@ -110,6 +140,8 @@ class QuizRecord:
         Of a numeric question.
     unit : str
         Of a numeric question; may be empty.
+    unit_multiples : dict
+        Other units a numeric answer may be typed in, with how many of ``unit`` each makes.
     """
 
     quiz_id: str
@@ -124,6 +156,7 @@ class QuizRecord:
     answer: float | None = None
     tolerance: Tolerance | None = None
     unit: str = ""
+    unit_multiples: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

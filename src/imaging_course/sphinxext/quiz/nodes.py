@@ -118,7 +118,8 @@ def depart_quiz_choice_label_html(self, node: QuizChoiceLabel) -> None:
 
 
 def visit_quiz_choice_feedback_html(self, node: QuizChoiceFeedback) -> None:
-    self.body.append('<div class="quiz-choice-feedback" hidden>')
+    feedback_id = escape(node.parent["input_id"]) + "-feedback"
+    self.body.append(f'<div class="quiz-choice-feedback" id="{feedback_id}" hidden>')
 
 
 def depart_quiz_choice_feedback_html(self, node: QuizChoiceFeedback) -> None:

@@ -16,11 +16,11 @@ Nothing here imports Sphinx.
 import re
 from dataclasses import dataclass, field
 
-from .model import KINDS, Tolerance, parse_number
+from .model import KINDS, Tolerance, parse_number, parse_unit_multiples
 
 #: Options a quiz understands; the question itself is the directive's argument.
-OPTIONS = ("id", "kind", "hint", "explanation", "answer", "tolerance", "unit")
-_NUMERIC_ONLY = ("answer", "tolerance", "unit")
+OPTIONS = ("id", "kind", "hint", "explanation", "answer", "tolerance", "unit", "units")
+_NUMERIC_ONLY = ("answer", "tolerance", "unit", "units")
 
 #: Prefix of a numeric answer taken from a value glued by the page's executed code.
 GLUE_PREFIX = "glue:"
@@ -74,6 +74,7 @@ class QuizSource:
     answer: float | None = None
     glue_key: str | None = None
     tolerance: Tolerance | None = None
+    unit_multiples: dict[str, float] = field(default_factory=dict)
 
     def option_text(self, name: str) -> SourceText | None:
         """The option ``name`` as given, or None."""
@@ -225,3 +226,13 @@ def _check_numeric(source: QuizSource, directive_line: int) -> None:
         source.tolerance = Tolerance.parse(tolerance.text) if tolerance else Tolerance()
     except ValueError as error:
         raise QuizSyntaxError(f":tolerance: {error}", tolerance.line) from None
+    units = source.options.get("units")
+    if units is not None:
+        unit = source.options.get("unit")
+        if unit is None:
+            msg = ":units: names multiples of the question's :unit:, which is missing"
+            raise QuizSyntaxError(msg, units.line)
+        try:
+            source.unit_multiples = parse_unit_multiples(units.text, unit.text)
+        except ValueError as error:
+            raise QuizSyntaxError(f":units: {error}", units.line) from None
