@@ -1,8 +1,10 @@
-"""The execution-inputs extension: pages re-execute when their data or imported code changes.
+"""Executed pages: they re-execute when their data or imported code changes, not when their
+text does, and a build prints no kernel warning and no parser configuration.
 
-Real strict builds of a tiny project (``tests/roots/test-execution-inputs``) whose one page
-prints an environment variable (the stand-in for ``SIIM_DATA_DIR``) and a file outside the
-page (the stand-in for ``solutions/``).
+Real strict builds of a tiny project (``tests/roots/test-execution-inputs``, with the site's
+execution_inputs, ipc_kernels and quiet_output extensions) whose one page prints an
+environment variable (the stand-in for ``SIIM_DATA_DIR``) and a file outside the page (the
+stand-in for ``solutions/``).
 """
 
 import os
@@ -68,3 +70,28 @@ def test_unchanged_inputs_execute_nothing_and_earlier_inputs_find_their_cache(pr
     assert EXECUTED not in unchanged
     assert EXECUTED not in back  # the sample's executed notebook is still in its own cache
     assert "folder: /data/sample" in html
+
+
+def test_a_text_edit_executes_nothing(project):
+    build(project, "/data/sample")
+    page = project / "index.md"
+    page.write_text(
+        page.read_text(encoding="utf-8").replace(
+            "which an author may edit", "edited by its author"
+        ),
+        encoding="utf-8",
+    )
+
+    html, output = build(project, "/data/sample")
+
+    assert "edited by its author" in html
+    assert EXECUTED not in output
+    assert "folder: /data/sample" in html
+
+
+def test_a_build_prints_no_kernel_warning_and_no_parser_configuration(project):
+    _, output = build(project, "/data/sample")
+    assert EXECUTED in output  # a kernel did run
+    assert "Kernel is running over TCP" not in output
+    assert "MdParserConfig(" not in output
+    assert "NbParserConfig(" not in output

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from imaging_course.chapter_outline import load_outline
-from imaging_course.site_build import sphinx_reports
+from imaging_course.site_build import build_site, sphinx_reports
 
 pytestmark = pytest.mark.site
 
@@ -89,6 +89,20 @@ def _is_remote(address: str) -> bool:
 def test_the_site_builds_with_no_warning(built_site):
     assert built_site.returncode == 0, built_site.output[-4000:]
     assert sphinx_reports(built_site.output) == []
+
+
+def test_a_rebuild_with_no_change_is_silent_and_reads_nothing(built_site):
+    first = built_site.output
+    assert "Kernel is running over TCP" not in first
+    assert "ParserConfig(" not in first
+    again = build_site(built_site.html)
+    output = again.stdout + again.stderr
+    assert again.returncode == 0, output[-3000:]
+    assert "The configuration has changed" not in output
+    assert "updating environment: 0 added, 0 changed, 0 removed" in output
+    assert "targets for 0 source files that are out of date" in output
+    assert "Executing notebook" not in output
+    assert "ParserConfig(" not in output
 
 
 def test_every_outline_link_is_on_its_page_with_its_title(built_site):

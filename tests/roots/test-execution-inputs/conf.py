@@ -1,7 +1,12 @@
 import os
 
 project = "Execution inputs test"
-extensions = ["myst_nb", "imaging_course.sphinxext.execution_inputs"]
+extensions = [
+    "myst_nb",
+    "imaging_course.sphinxext.execution_inputs",
+    "imaging_course.sphinxext.ipc_kernels",
+    "imaging_course.sphinxext.quiet_output",
+]
 exclude_patterns = ["_build", "inputs"]
 nb_execution_mode = "cache"
 nb_execution_raise_on_error = True
