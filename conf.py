@@ -30,6 +30,7 @@ extensions = [
     "sphinx_exercise",
     "sphinx_togglebutton",
     "sphinx-mathjax-offline",  # serves MathJax from _static, not a CDN
+    "imaging_course.sphinxext.course_theme",  # wide code and tables, search, sidebar names
     "imaging_course.sphinxext.execution_inputs",
     "imaging_course.sphinxext.ipc_kernels",  # no "Kernel is running over TCP" warnings
     "imaging_course.sphinxext.quiet_output",  # no MyST configuration dumps

@@ -9,7 +9,10 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
 from dataclasses import dataclass
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -130,3 +133,25 @@ def browser():
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    """Serves files without logging each request to stderr."""
+
+    def log_message(self, format: str, *args) -> None:
+        """Say nothing: pytest shows stderr of failing tests only, and this is noise there."""
+
+
+@pytest.fixture(scope="session")
+def served_site(built_site):
+    """The session's built site served over HTTP on 127.0.0.1 (as `make serve` does); its URL."""
+    handler = partial(_QuietHandler, directory=str(built_site.html))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
