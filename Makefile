@@ -20,8 +20,11 @@ export LITS_DATA_DIR := $(abspath $(LITS_DATA_DIR))
 SOLUTIONS   ?= solutions
 SUBMISSIONS ?= submissions
 GRADE_OPTS  ?=
+BENCH       ?=
 
-SPHINX_OPTS := -W --keep-going -n -c . -d _build/doctrees
+# Where `make html` and `make live` build (`make bench` builds elsewhere with BUILDDIR=...).
+BUILDDIR ?= _build
+SPHINX_OPTS := -W --keep-going -n -c . -d $(BUILDDIR)/doctrees
 
 .DEFAULT_GOAL := help
 .PHONY: help html live serve test lint bench data reference grade grade-all clean FORCE
@@ -54,15 +57,15 @@ $(SAMPLE_STAMPS): data/%-sample/.complete: $(STAMP) $(DATASET_CODE) $$(call othe
 	@touch $@
 
 html: $(STAMP) data ## Build the site strictly into _build/html (then `make serve`)
-	$(VENV)/bin/sphinx-build $(SPHINX_OPTS) docs _build/html
+	$(VENV)/bin/sphinx-build $(SPHINX_OPTS) docs $(BUILDDIR)/html
 
 serve: html ## Serve the built site on http://127.0.0.1:8000 (PORT=...), search snippets included
-	@echo "Serving _build/html on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
-	$(PY) -m http.server --bind 127.0.0.1 --directory _build/html $(PORT)
+	@echo "Serving $(BUILDDIR)/html on http://127.0.0.1:$(PORT) (Ctrl-C stops)"
+	$(PY) -m http.server --bind 127.0.0.1 --directory $(BUILDDIR)/html $(PORT)
 
 live: $(STAMP) data ## Serve the site on http://127.0.0.1:8000 (PORT=...) and reload pages on every save
 	$(VENV)/bin/sphinx-autobuild $(SPHINX_OPTS) --host 127.0.0.1 --port $(PORT) \
-		--watch src/imaging_course --watch solutions --ignore '*.ipynb_checkpoints*' docs _build/html
+		--watch src/imaging_course --watch solutions --ignore '*.ipynb_checkpoints*' docs $(BUILDDIR)/html
 
 test: $(STAMP) data lint ## Run every test (needs Debian's chromium for the browser tests)
 	$(PY) -m pytest
@@ -80,8 +83,8 @@ lint: $(STAMP) ## Check style with ruff (lint and format)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-bench: $(STAMP) ## Print the speed and memory figures
-	$(PY) -m imaging_course.bench
+bench: $(STAMP) data ## Print the speed and memory figures (one part: BENCH=site)
+	$(PY) -m imaging_course.bench $(BENCH)
 
 clean: ## Remove builds, caches and generated data (keeps the virtual environment)
 	rm -rf _build data .pytest_cache

@@ -12,6 +12,7 @@ from pathlib import Path
 import sphinx_togglebutton
 
 import imaging_course.datasets
+import imaging_course.page_figures
 from imaging_course.chapter_outline import load_outline
 from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.paths import lits_root, siim_root
@@ -32,7 +33,7 @@ extensions = [
     "sphinx-mathjax-offline",  # serves MathJax from _static, not a CDN
     "imaging_course.sphinxext.course_theme",  # wide code and tables, search, sidebar names
     "imaging_course.sphinxext.execution_inputs",
-    "imaging_course.sphinxext.ipc_kernels",  # no "Kernel is running over TCP" warnings
+    "imaging_course.sphinxext.page_kernels",  # kernels over IPC, figures fitted to the page
     "imaging_course.sphinxext.quiet_output",  # no MyST configuration dumps
     "imaging_course.sphinxext.quiz",
     "imaging_course.sphinxext.reading_time",
@@ -64,6 +65,13 @@ execution_input_files = [
     *(glob.escape(str(root)) + "/.complete" for root in _DATA_ROOTS),
     glob.escape(str(SOLUTIONS_DIR)) + "/*.py",
     glob.escape(str(imaging_course.datasets.__path__[0])) + "/**/*.py",
+    glob.escape(imaging_course.page_figures.__file__),
+]
+# Every page's kernel first fits the figures it shows to the site's column: at most 6.4 inches
+# wide, no text under 8.5 points, so figure text reads at 11 px or more (page_kernels).
+page_kernel_startup = [
+    "import imaging_course.page_figures",
+    "imaging_course.page_figures.fit_figures_to_the_page()",
 ]
 
 # -- Reading times -----------------------------------------------------------------
@@ -89,6 +97,9 @@ html_theme_options = {
 # Light or dark as the reader's system says, until she picks one (without it the theme logs
 # "Got invalid theme mode: . Resetting to auto." on a first visit).
 html_context = {"default_mode": "auto"}
+# No general index page: its entries are the glossary's terms, which the glossary lists and
+# search finds; writing it was a fifth of every rebuild.
+html_use_index = False
 # No page loads anything from another host (the site works offline).
 html_last_updated_fmt = None
 

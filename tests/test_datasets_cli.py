@@ -24,6 +24,13 @@ def test_help_explains_every_option():
     assert "byte-identical" in result.stdout
 
 
+def test_top_level_help_names_generates_options_and_where_they_are_explained():
+    result = _run("--help")
+    assert result.returncode == 0
+    for option in ("--scale", "--seed", "--out", "--quiet", "--no-manifest", "generate --help"):
+        assert option in result.stdout
+
+
 def test_help_gives_the_sizes_the_plans_write():
     help_text = " ".join(_run("generate", "--help").stdout.split())
     sizes = {

@@ -2,7 +2,7 @@
 text does, and a build prints no kernel warning and no parser configuration.
 
 Real strict builds of a tiny project (``tests/roots/test-execution-inputs``, with the site's
-execution_inputs, ipc_kernels and quiet_output extensions) whose one page prints an
+execution_inputs, page_kernels and quiet_output extensions) whose one page prints an
 environment variable (the stand-in for ``SIIM_DATA_DIR``) and a file outside the page (the
 stand-in for ``solutions/``).
 """

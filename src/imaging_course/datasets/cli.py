@@ -37,11 +37,17 @@ def _generator(dataset: str) -> Callable[..., None]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m imaging_course.datasets")
+    parser = argparse.ArgumentParser(
+        prog="python -m imaging_course.datasets",
+        epilog=(
+            "generate takes siim|lits --scale tiny|sample|full --out DIR, and --seed N, "
+            "--quiet, --no-manifest; 'generate --help' explains each option."
+        ),
+    )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     generate = commands.add_parser(
         "generate",
-        help="write a sample dataset",
+        help="write a sample dataset (options: generate --help)",
         description=DESCRIPTION,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

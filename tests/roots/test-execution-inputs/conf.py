@@ -4,7 +4,7 @@ project = "Execution inputs test"
 extensions = [
     "myst_nb",
     "imaging_course.sphinxext.execution_inputs",
-    "imaging_course.sphinxext.ipc_kernels",
+    "imaging_course.sphinxext.page_kernels",
     "imaging_course.sphinxext.quiet_output",
 ]
 exclude_patterns = ["_build", "inputs"]
