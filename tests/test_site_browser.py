@@ -80,3 +80,16 @@ def test_search_snippets_leave_out_the_theme_menus_and_file_search_still_lists(
     page.wait_for_timeout(500)  # a refused fetch would log its error by now
     context.close()
     assert errors == []
+
+
+def test_a_first_visit_logs_no_console_error(browser, served_site):
+    context = browser.new_context()  # empty storage: the reader has picked no theme yet
+    page = context.new_page()
+    messages = []
+    page.on("console", lambda message: messages.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: messages.append(f"pageerror: {error}"))
+    for path in ("index.html", "medical-imaging/nifti.html"):
+        page.goto(served_site + path, wait_until="load")
+    context.close()
+    assert [m for m in messages if m.startswith(("error", "pageerror"))] == []
+    assert [m for m in messages if "theme mode" in m] == []
