@@ -266,6 +266,15 @@ def test_the_built_pages_state_the_corrected_facts(built_site):
                  "stage_2_train.csv labels the stage-1 training and test images"):  # fmt: skip
         assert fact in datasets, fact
 
+    syllabus = BeautifulSoup((html / "medical-imaging" / "index.html").read_text(), "html.parser")
+    rows = [
+        [cell.get_text(strip=True) for cell in row.select("td")]
+        for row in syllabus.select("table.reading-syllabus tbody tr")
+    ]
+    minutes = [[int(re.sub(r"\D", "", cell) or 0) for cell in row[1:3]] for row in rows]
+    assert [sum(column) for column in zip(*minutes[:-1], strict=True)] == minutes[-1]
+    assert minutes[-1][1] == 63, "the seed's linked reading"
+
     exercise = visible_text(html / "medical-imaging" / "exercises" / "siim.html")
     exercise = exercise[exercise.index("original shape (") :]  # the cell's output, not its code
     found = dict(
