@@ -204,6 +204,8 @@ def test_the_splits_section_works_through_both_datasets_with_a_quiz_each(docs, q
     section = text[text.index("## Splits and leakage") : text.index("## Data sharing")]
     ids = set(re.findall(r"^:id: (\S+)$", section, re.M))
     assert {"datasets-siim-split-leak", "datasets-lits-decathlon-leak"} <= ids
+    provenance = text[text.index("## Where the two datasets come from") : text.index("## De-id")]
+    assert QUIZ_BLOCK.search(provenance), "the provenance section has no quiz"
 
 
 def visible_text(html: Path) -> str:
