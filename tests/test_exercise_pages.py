@@ -26,6 +26,7 @@ from pydicom import config
 from pydicom.valuerep import validate_value
 
 from imaging_course.course_modules import SOLUTIONS_DIR, load_course_module
+from imaging_course.datasets.lits.layout import VOLUME_PARTS
 from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labels
 from imaging_course.grader.checks import COURSE_TABLE
 from imaging_course.grader.reference import compute_references
@@ -88,6 +89,8 @@ def resolve(outputs: dict[str, object], key: str) -> object:
 def derived(key: str, outputs: dict[str, object], root: Path) -> object:
     """The value of a glue key that names no grader call, recomputed from the data or outputs."""
     name, _, part = key.partition(".")
+    if name.startswith("lits_"):
+        return derived_lits(name, outputs)
     if name == "siim_files":
         return len(find_siim_images(root, part))
     if name == "siim_label_rows":
@@ -99,10 +102,23 @@ def derived(key: str, outputs: dict[str, object], root: Path) -> object:
         table = outputs["scan_dicom_headers"]["table"]
         impossible = table[table["image_id"].isin(outputs["demographics"]["impossible_ages"])]
         return ", ".join(f"{age:g}" for age in impossible["age"])
+    raise AssertionError(f"glue key {key!r} names no grader call and no derived value")
+
+
+def derived_lits(name: str, outputs: dict[str, object]) -> object:
+    """The LiTS page's derived values: from the grader's outputs, or the layout code's folders."""
     if name == "lits_orientations":
         counts = outputs["dataset_summary"]["orientation_counts"]
         return ", ".join(f"{count} {code}" for code, count in counts.items())
-    raise AssertionError(f"glue key {key!r} names no grader call and no derived value")
+    if name == "lits_volume_folders":  # the layout code's folders, first and last
+        return f"volume_pt{min(VOLUME_PARTS)[0]}/ to volume_pt{max(VOLUME_PARTS)[0]}/"
+    cases = outputs["case_statistics"]
+    with_tumour = cases[cases["tumour_ml"] > 0]
+    if name == "lits_tumour_cases":
+        return len(with_tumour)
+    if name == "lits_hypodense_cases":
+        return int((with_tumour["tumour_hu_mean"] < with_tumour["liver_hu_mean"]).sum())
+    raise AssertionError(f"glue key {name!r} names no grader call and no derived value")
 
 
 def same(glued: object, expected: object) -> bool:
@@ -120,12 +136,7 @@ def test_every_glued_value_equals_its_reference(built_site, references, roots, d
     assert built_site.returncode == 0, built_site.output[-3000:]
     glued = glued_values(glue_file(built_site, dataset))
     outputs = references[dataset]
-    expected = {
-        key: resolve(outputs, key)
-        if key.split(".")[0] in outputs
-        else derived(key, outputs, roots[dataset])
-        for key in glued
-    }
+    expected = {key: expected_value(outputs, key, roots[dataset]) for key in glued}
 
     assert sum(key.split(".")[0] in outputs for key in glued) >= 10, sorted(glued)
     differing = {
@@ -136,8 +147,17 @@ def test_every_glued_value_equals_its_reference(built_site, references, roots, d
     assert differing == {}
 
 
+def expected_value(outputs: dict[str, object], key: str, root: Path) -> object:
+    """The reference value of a glue key: a grader output, or a value :func:`derived` from one."""
+    if key.partition(".")[0] in outputs:
+        return resolve(outputs, key)
+    return derived(key, outputs, root)
+
+
 @pytest.mark.parametrize("dataset", sorted(PAGES))
-def test_quiz_answers_on_the_page_are_glued_references(built_site, references, repo_root, dataset):
+def test_quiz_answers_on_the_page_are_glued_references(
+    built_site, references, roots, repo_root, dataset
+):
     page = repo_root / "docs" / f"{PAGES[dataset]}.md"
     glued_answers = {m["id"]: m["key"] for m in GLUED_ANSWER.finditer(page.read_text())}
     exported = json.loads((built_site.html / "quizzes.json").read_text(encoding="utf-8"))
@@ -145,7 +165,7 @@ def test_quiz_answers_on_the_page_are_glued_references(built_site, references, r
 
     assert len(glued_answers) >= 2
     assert answers == {
-        quiz_id: pytest.approx(float(resolve(references[dataset], key)))
+        quiz_id: pytest.approx(float(expected_value(references[dataset], key, roots[dataset])))
         for quiz_id, key in glued_answers.items()
     }
 

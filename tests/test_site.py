@@ -182,7 +182,8 @@ def test_every_page_shows_its_reading_time(built_site):
 def test_the_chapter_carries_enough_quizzes_and_exports_them(built_site):
     questions = json.loads((built_site.html / "quizzes.json").read_text(encoding="utf-8"))
     questions = questions["questions"] if isinstance(questions, dict) else questions
-    assert len(questions) >= 25
+    assert len(questions) >= 60
+    assert sum(question["kind"] == "numeric" for question in questions) >= 15  # computed answers
     gift = (built_site.html / "quizzes.gift").read_text(encoding="utf-8")
     assert gift.count("::") >= 2 * len(questions)
 
