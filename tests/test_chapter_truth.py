@@ -20,7 +20,7 @@ from pydicom import config, examples
 from pydicom.data import get_testdata_file
 from pydicom.datadict import dictionary_VM, tag_for_keyword
 from pydicom.dataset import Dataset
-from pydicom.pixels import apply_modality_lut, apply_voi_lut
+from pydicom.pixels import apply_modality_lut, apply_presentation_lut, apply_voi_lut
 from pydicom.valuerep import validate_value
 
 from imaging_course.datasets.siim.rle import decode_siim_rle
@@ -133,6 +133,28 @@ LIBRARY_ANSWERS = {
 def test_the_answer_is_what_the_library_computes(quiz_id, quizzes, tmp_path):
     computed = LIBRARY_ANSWERS[quiz_id](tmp_path)
     assert answer(quizzes, quiz_id) == pytest.approx(computed, rel=0.001), quiz_id
+
+
+def page_text(docs, page: str) -> str:
+    """A page's source with its whitespace collapsed, for finding sentences across lines."""
+    return re.sub(r"\s+", " ", (docs / f"{page}.md").read_text(encoding="utf-8"))
+
+
+def test_pydicom_windows_monochrome1_without_inverting_and_inverts_by_its_presentation_lut(docs):
+    """The page's order: window the stored values, then invert; apply_voi_lut does not invert."""
+    text = page_text(docs, DICOM_PAGE)
+    assert "`apply_voi_lut` windows both kinds the same way and inverts neither" in text
+    assert "`apply_presentation_lut`" in text
+    monochrome1 = Dataset()
+    monochrome1.PhotometricInterpretation = "MONOCHROME1"
+    monochrome1.BitsStored, monochrome1.PixelRepresentation = 8, 0
+    monochrome1.WindowCenter, monochrome1.WindowWidth = 100, 50
+    stored = np.array([0, 75, 100, 124, 255])
+    windowed = apply_voi_lut(stored, monochrome1)
+    assert list(windowed) == sorted(windowed)  # the lowest stored value stays the lowest output
+    assert (windowed[0], windowed[-1]) == (0, 255)
+    monochrome1.PresentationLUTShape = "INVERSE"
+    assert list(apply_presentation_lut(windowed, monochrome1)) == list(255 - windowed)
 
 
 def test_only_the_right_age_string_passes_pydicom_validation(quizzes):
