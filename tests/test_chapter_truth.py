@@ -97,15 +97,20 @@ def head_ct_padding_as_unsigned(_tmp_path: Path) -> int:
     return int(pixels.view(np.uint16)[pixels == pixels.min()][0])
 
 
-def lowest_black_hu(_tmp_path: Path) -> float:
-    """The highest HU that pydicom's exact linear window (center 50, width 350) shows black."""
+def window_edges(center: int, width: int, function: str | None = None) -> tuple[float, float]:
+    """The highest value pydicom's window shows black and the lowest it shows white.
+
+    ``function`` is the file's VOILUTFunction; None leaves it out, as most files do (LINEAR).
+    """
     window = Dataset()
     window.PhotometricInterpretation = "MONOCHROME2"
     window.BitsStored, window.PixelRepresentation = 16, 1
-    window.WindowCenter, window.WindowWidth, window.VOILUTFunction = 50, 350, "LINEAR_EXACT"
-    hounsfield = np.arange(-300.0, 0.0)
-    shown = apply_voi_lut(hounsfield, window)
-    return float(hounsfield[shown == shown.min()].max())
+    window.WindowCenter, window.WindowWidth = center, width
+    if function is not None:
+        window.VOILUTFunction = function
+    values = np.arange(center - width, center + width, dtype=float)
+    shown = apply_voi_lut(values, window)
+    return float(values[shown == shown.min()].max()), float(values[shown == shown.max()].min())
 
 
 LIBRARY_ANSWERS = {
@@ -120,7 +125,7 @@ LIBRARY_ANSWERS = {
         apply_modality_lut(np.array([0]), rescale(1, -1024))[0]
     ),
     "dicom-signed-as-unsigned": head_ct_padding_as_unsigned,
-    "dicom-window-lower-edge": lowest_black_hu,
+    "dicom-window-lower-edge": lambda _: window_edges(50, 350)[0],
     "dicom-ipp-vm": lambda _: int(dictionary_VM(tag_for_keyword("ImagePositionPatient"))),
     "nifti-base-affine": base_affine_z,
     "nifti-file-size": nifti_file_size,
@@ -138,6 +143,16 @@ def test_the_answer_is_what_the_library_computes(quiz_id, quizzes, tmp_path):
 def page_text(docs, page: str) -> str:
     """A page's source with its whitespace collapsed, for finding sentences across lines."""
     return re.sub(r"\s+", " ", (docs / f"{page}.md").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("center", "width"), [(50, 350), (-600, 1500), (10, 8)])
+def test_the_window_edges_are_those_that_pydicom_computes(center, width, docs):
+    text = page_text(docs, DICOM_PAGE)
+    assert "values up to center - width / 2 black" in text
+    assert "center + width / 2 - 1 up white" in text
+    assert "`LINEAR_EXACT` has the simple edges" in text
+    assert window_edges(center, width) == (center - width / 2, center + width / 2 - 1)
+    assert window_edges(center, width, "LINEAR_EXACT") == (center - width / 2, center + width / 2)
 
 
 def test_pydicom_windows_monochrome1_without_inverting_and_inverts_by_its_presentation_lut(docs):
