@@ -90,11 +90,26 @@ def scaled_nifti_value(tmp_path: Path) -> float:
     return float(nib.load(tmp_path / "scaled.nii").dataobj[0, 0, 0])
 
 
-def head_ct_padding_as_unsigned(_tmp_path: Path) -> int:
-    """The padding of pydicom's head CT read as unsigned 16-bit: ignoring PixelRepresentation."""
-    head = pydicom.dcmread(get_testdata_file("J2K_pixelrep_mismatch.dcm", download=False))
-    pixels = head.pixel_array
-    return int(pixels.view(np.uint16)[pixels == pixels.min()][0])
+def head_ct() -> Dataset:
+    """Pydicom's head CT slice, the page's example of signed pixels and padding."""
+    return pydicom.dcmread(get_testdata_file("J2K_pixelrep_mismatch.dcm", download=False))
+
+
+def head_ct_lowest_hu(_tmp_path: Path) -> float:
+    """The lowest HU the head CT's BitsStored and PixelRepresentation allow, through its rescale."""
+    head = head_ct()
+    assert head.PixelRepresentation == 1
+    lowest_stored = -(2 ** (head.BitsStored - 1))
+    assert head.pixel_array.min() >= lowest_stored
+    return float(apply_modality_lut(np.array([lowest_stored]), head)[0])
+
+
+def head_ct_air_as_unsigned(_tmp_path: Path) -> int:
+    """A pixel of air (stored -1000) of the head CT read as unsigned 16-bit."""
+    pixels = head_ct().pixel_array
+    air = pixels == -1000
+    assert air.sum() > 100, "the question says the head CT stores air as -1000"
+    return int(pixels.view(np.uint16)[air][0])
 
 
 def window_edges(center: int, width: int, function: str | None = None) -> tuple[float, float]:
@@ -121,10 +136,11 @@ LIBRARY_ANSWERS = {
     "dicom-rescale-slope": lambda _: float(
         apply_modality_lut(np.array([2248]), rescale(0.5, -1024))[0]
     ),
-    "dicom-unsigned-lowest-hu": lambda _: float(
-        apply_modality_lut(np.array([0]), rescale(1, -1024))[0]
+    "dicom-unsigned-highest-hu": lambda _: float(
+        apply_modality_lut(np.array([2**12 - 1]), rescale(1, -1024))[0]
     ),
-    "dicom-signed-as-unsigned": head_ct_padding_as_unsigned,
+    "dicom-bits-signed-minimum": head_ct_lowest_hu,
+    "dicom-signed-as-unsigned": head_ct_air_as_unsigned,
     "dicom-window-lower-edge": lambda _: window_edges(50, 350)[0],
     "dicom-ipp-vm": lambda _: int(dictionary_VM(tag_for_keyword("ImagePositionPatient"))),
     "nifti-base-affine": base_affine_z,
