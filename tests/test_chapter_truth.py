@@ -20,7 +20,7 @@ from pydicom import config, examples
 from pydicom.data import get_testdata_file
 from pydicom.datadict import dictionary_VM, tag_for_keyword
 from pydicom.dataset import Dataset
-from pydicom.pixels import apply_modality_lut, apply_voi_lut
+from pydicom.pixels import apply_modality_lut, apply_presentation_lut, apply_voi_lut
 from pydicom.valuerep import validate_value
 
 from imaging_course.datasets.siim.rle import decode_siim_rle
@@ -90,22 +90,42 @@ def scaled_nifti_value(tmp_path: Path) -> float:
     return float(nib.load(tmp_path / "scaled.nii").dataobj[0, 0, 0])
 
 
-def head_ct_padding_as_unsigned(_tmp_path: Path) -> int:
-    """The padding of pydicom's head CT read as unsigned 16-bit: ignoring PixelRepresentation."""
-    head = pydicom.dcmread(get_testdata_file("J2K_pixelrep_mismatch.dcm", download=False))
-    pixels = head.pixel_array
-    return int(pixels.view(np.uint16)[pixels == pixels.min()][0])
+def head_ct() -> Dataset:
+    """Pydicom's head CT slice, the page's example of signed pixels and padding."""
+    return pydicom.dcmread(get_testdata_file("J2K_pixelrep_mismatch.dcm", download=False))
 
 
-def lowest_black_hu(_tmp_path: Path) -> float:
-    """The highest HU that pydicom's exact linear window (center 50, width 350) shows black."""
+def head_ct_lowest_hu(_tmp_path: Path) -> float:
+    """The lowest HU the head CT's BitsStored and PixelRepresentation allow, through its rescale."""
+    head = head_ct()
+    assert head.PixelRepresentation == 1
+    lowest_stored = -(2 ** (head.BitsStored - 1))
+    assert head.pixel_array.min() >= lowest_stored
+    return float(apply_modality_lut(np.array([lowest_stored]), head)[0])
+
+
+def head_ct_air_as_unsigned(_tmp_path: Path) -> int:
+    """A pixel of air (stored -1000) of the head CT read as unsigned 16-bit."""
+    pixels = head_ct().pixel_array
+    air = pixels == -1000
+    assert air.sum() > 100, "the question says the head CT stores air as -1000"
+    return int(pixels.view(np.uint16)[air][0])
+
+
+def window_edges(center: int, width: int, function: str | None = None) -> tuple[float, float]:
+    """The highest value pydicom's window shows black and the lowest it shows white.
+
+    ``function`` is the file's VOILUTFunction; None leaves it out, as most files do (LINEAR).
+    """
     window = Dataset()
     window.PhotometricInterpretation = "MONOCHROME2"
     window.BitsStored, window.PixelRepresentation = 16, 1
-    window.WindowCenter, window.WindowWidth, window.VOILUTFunction = 50, 350, "LINEAR_EXACT"
-    hounsfield = np.arange(-300.0, 0.0)
-    shown = apply_voi_lut(hounsfield, window)
-    return float(hounsfield[shown == shown.min()].max())
+    window.WindowCenter, window.WindowWidth = center, width
+    if function is not None:
+        window.VOILUTFunction = function
+    values = np.arange(center - width, center + width, dtype=float)
+    shown = apply_voi_lut(values, window)
+    return float(values[shown == shown.min()].max()), float(values[shown == shown.max()].min())
 
 
 LIBRARY_ANSWERS = {
@@ -116,11 +136,12 @@ LIBRARY_ANSWERS = {
     "dicom-rescale-slope": lambda _: float(
         apply_modality_lut(np.array([2248]), rescale(0.5, -1024))[0]
     ),
-    "dicom-unsigned-lowest-hu": lambda _: float(
-        apply_modality_lut(np.array([0]), rescale(1, -1024))[0]
+    "dicom-unsigned-highest-hu": lambda _: float(
+        apply_modality_lut(np.array([2**12 - 1]), rescale(1, -1024))[0]
     ),
-    "dicom-signed-as-unsigned": head_ct_padding_as_unsigned,
-    "dicom-window-lower-edge": lowest_black_hu,
+    "dicom-bits-signed-minimum": head_ct_lowest_hu,
+    "dicom-signed-as-unsigned": head_ct_air_as_unsigned,
+    "dicom-window-lower-edge": lambda _: window_edges(50, 350)[0],
     "dicom-ipp-vm": lambda _: int(dictionary_VM(tag_for_keyword("ImagePositionPatient"))),
     "nifti-base-affine": base_affine_z,
     "nifti-file-size": nifti_file_size,
@@ -133,6 +154,38 @@ LIBRARY_ANSWERS = {
 def test_the_answer_is_what_the_library_computes(quiz_id, quizzes, tmp_path):
     computed = LIBRARY_ANSWERS[quiz_id](tmp_path)
     assert answer(quizzes, quiz_id) == pytest.approx(computed, rel=0.001), quiz_id
+
+
+def page_text(docs, page: str) -> str:
+    """A page's source with its whitespace collapsed, for finding sentences across lines."""
+    return re.sub(r"\s+", " ", (docs / f"{page}.md").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize(("center", "width"), [(50, 350), (-600, 1500), (10, 8)])
+def test_the_window_edges_are_those_that_pydicom_computes(center, width, docs):
+    text = page_text(docs, DICOM_PAGE)
+    assert "values up to center - width / 2 black" in text
+    assert "center + width / 2 - 1 up white" in text
+    assert "`LINEAR_EXACT` has the simple edges" in text
+    assert window_edges(center, width) == (center - width / 2, center + width / 2 - 1)
+    assert window_edges(center, width, "LINEAR_EXACT") == (center - width / 2, center + width / 2)
+
+
+def test_pydicom_windows_monochrome1_without_inverting_and_inverts_by_its_presentation_lut(docs):
+    """The page's order: window the stored values, then invert; apply_voi_lut does not invert."""
+    text = page_text(docs, DICOM_PAGE)
+    assert "`apply_voi_lut` windows both kinds the same way and inverts neither" in text
+    assert "`apply_presentation_lut`" in text
+    monochrome1 = Dataset()
+    monochrome1.PhotometricInterpretation = "MONOCHROME1"
+    monochrome1.BitsStored, monochrome1.PixelRepresentation = 8, 0
+    monochrome1.WindowCenter, monochrome1.WindowWidth = 100, 50
+    stored = np.array([0, 75, 100, 124, 255])
+    windowed = apply_voi_lut(stored, monochrome1)
+    assert list(windowed) == sorted(windowed)  # the lowest stored value stays the lowest output
+    assert (windowed[0], windowed[-1]) == (0, 255)
+    monochrome1.PresentationLUTShape = "INVERSE"
+    assert list(apply_presentation_lut(windowed, monochrome1)) == list(255 - windowed)
 
 
 def test_only_the_right_age_string_passes_pydicom_validation(quizzes):
