@@ -27,7 +27,7 @@ def test_the_card_counts_the_manifest_of_a_stand_in(tmp_path, monkeypatch, run_c
 
     glued = run_card(CARD)
 
-    assert "its MANIFEST.json lists" in glued["lits_quirk_source"]
+    assert "its MANIFEST.json lists" in glued["lits_planted_source"]
     assert glued["lits_extreme_range"] == glued["lits_tumour_free"] == "1"
 
 
@@ -38,6 +38,6 @@ def test_the_card_builds_on_a_folder_without_manifest(held_out_lits, monkeypatch
 
     used = set(re.findall(r"\{glue:text\}`(\w+)`", CARD.read_text(encoding="utf-8")))
     assert used <= set(glued), f"glued nowhere: {used - set(glued)}"
-    assert "has no MANIFEST.json" in glued["lits_quirk_source"]
+    assert "has no MANIFEST.json" in glued["lits_planted_source"]
     assert glued["lits_affine_mismatch"] == "1"  # read from the headers
     assert glued["lits_extreme_range"] == glued["lits_tumour_free"] == "'not counted'"

@@ -263,7 +263,7 @@ def test_too_few_slices_is_an_error_naming_the_file(tmp_path):
     assert not path.exists()
 
 
-def test_manifest_records_the_quirks_and_can_be_left_out(tiny, tmp_path):
+def test_manifest_records_what_was_planted_and_can_be_left_out(tiny, tmp_path):
     manifest = json.loads((tiny / "MANIFEST.json").read_text(encoding="utf-8"))
     kinds = {entry["kind"]: entry for entry in manifest["planted"]}
     assert manifest["counts"] == {"affine_mismatch": 1, "extreme_range": 1, "tumour_free": 1}

@@ -27,7 +27,7 @@ def test_the_card_counts_the_manifest_of_a_stand_in(tmp_path, monkeypatch, run_c
 
     glued = run_card(CARD)
 
-    assert "its MANIFEST.json lists" in glued["siim_dirt_source"]
+    assert "its MANIFEST.json lists" in glued["siim_planted_source"]
     assert glued["siim_no_label_row"] == "1"
 
 
@@ -38,7 +38,7 @@ def test_the_card_builds_on_a_folder_without_manifest(held_out_siim, monkeypatch
 
     used = set(re.findall(r"\{glue:text\}`(\w+)`", CARD.read_text(encoding="utf-8")))
     assert used <= set(glued), f"glued nowhere: {used - set(glued)}"
-    assert "has no MANIFEST.json" in glued["siim_dirt_source"]
+    assert "has no MANIFEST.json" in glued["siim_planted_source"]
     assert glued["siim_train"] == "24"
     found = {name: int(glued[f"siim_{name}"]) for name in ("truncated", "not_dicom",
              "missing_PatientAge", "duplicate", "age_outlier", "no_label_row",

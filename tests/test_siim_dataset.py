@@ -1,5 +1,5 @@
-"""The SIIM stand-in as written to disk and read back: headers, UIDs, sizes, labels, dirt,
-and the real data's proportions at sample scale."""
+"""The SIIM stand-in as written to disk and read back: headers, UIDs, sizes, labels, planted
+problems, and the real data's proportions at sample scale."""
 
 import hashlib
 import json
@@ -22,7 +22,7 @@ from imaging_course.datasets.siim.scan import (
     read_siim_pixels,
     scan_siim_headers,
 )
-from imaging_course.datasets.siim.survey import DIRT_KINDS, find_siim_dirt
+from imaging_course.datasets.siim.survey import PLANTED_KINDS, find_siim_planted
 
 # The header of every real file (DATASETS.md), written out here rather than read from the
 # generator, so that a change in header.py cannot silently change what is tested.
@@ -194,7 +194,7 @@ def test_reading_the_files_finds_what_the_manifest_lists(tiny_siim):
     counts = _manifest(tiny_siim)["counts"]
     assert counts["row_without_file"] == 1
 
-    assert find_siim_dirt(tiny_siim) == dict.fromkeys(DIRT_KINDS, 0) | counts
+    assert find_siim_planted(tiny_siim) == dict.fromkeys(PLANTED_KINDS, 0) | counts
 
 
 def test_proportions_match_the_real_data(sample_siim):

@@ -2,7 +2,7 @@
 
 Facts come from the generated tiny dataset: files counted on disk, raw header bytes read
 without pydicom's value conversion, full pixel decodes, ``train-rle.csv`` parsed with the
-``csv`` module, the course's own RLE codec, and the planted dirt listed in MANIFEST.json.
+``csv`` module, the course's own RLE codec, and the planted problems listed in MANIFEST.json.
 Small edits of generated files (an age written ``038Y``, headers cut short) check the rest.
 """
 

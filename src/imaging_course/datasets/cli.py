@@ -70,7 +70,7 @@ def _parser() -> argparse.ArgumentParser:
     generate.add_argument(
         "--no-manifest",
         action="store_true",
-        help="leave out MANIFEST.json, the list of planted dirt (for held-out copies)",
+        help="leave out MANIFEST.json, the list of planted problems (for held-out copies)",
     )
     return parser
 

@@ -36,7 +36,7 @@ IN_PROGRESS_NAME = ".generating"
 """Written first: marks a folder being filled by us, so a rerun may complete it."""
 
 MANIFEST_NAME = "MANIFEST.json"
-"""The list of planted dirt, for the project's own tests (left out of held-out copies)."""
+"""The list of planted problems, for the project's own tests (left out of held-out copies)."""
 
 DISK_MARGIN = 1.1
 """Free disk asked for, as a multiple of the estimated bytes still to write."""
@@ -225,6 +225,12 @@ def count_planted(
         return PlantedCounts(scan(root), from_manifest=False)
     planted = manifest["counts"]
     return PlantedCounts({kind: planted.get(kind, 0) for kind in kinds}, from_manifest=True)
+
+
+def planted_entry(path: str, kind: str, detail: str) -> dict[str, str]:
+    """One entry of ``MANIFEST.json``'s list: ``path`` relative to the dataset folder, the
+    ``kind`` of planted problem, and a ``detail`` for the reader."""
+    return {"path": path, "kind": kind, "detail": detail}
 
 
 def write_manifest(out: Path, stamp: Stamp, planted: list[dict[str, str]]) -> None:

@@ -62,7 +62,7 @@ class LitsScale:
     """How big one scale's cases are.
 
     ``strata`` holds one (first, last) case-number range per case: each case's number is drawn
-    from its range, so the scale covers the orientations and the affine quirk on purpose.
+    from its range, so the scale covers the orientations and the affine mismatch on purpose.
     ``in_plane`` is the slice size in voxels; ``voxel_factor`` and ``slice_factor`` multiply
     the real in-plane and slice spacings so a small grid still covers a whole abdomen (liver
     volumes in mL stay real). Slice counts

@@ -18,8 +18,10 @@ from imaging_course.datasets.generation import (
     check_scale,
     check_seed,
     finish_generation,
+    planted_entry,
     with_progress,
 )
+from imaging_course.datasets.lits import planted
 from imaging_course.datasets.lits.cases import (
     EXTREME_MAX_HU,
     EXTREME_MIN_HU,
@@ -37,9 +39,6 @@ LITS_GENERATOR_VERSION = "2"
 """Bump when the bytes written for a seed change: old folders then read as foreign."""
 
 VOLUME_DTYPE, SEGMENTATION_DTYPE = np.int16, np.uint8
-
-AFFINE_MISMATCH, EXTREME_RANGE, TUMOUR_FREE = "affine_mismatch", "extreme_range", "tumour_free"
-"""Kinds of the quirks recorded in ``MANIFEST.json``."""
 
 
 def case_files(plan: LitsCasePlan) -> dict[str, int]:
@@ -86,7 +85,7 @@ def case_bytes(plan: LitsCasePlan) -> int:
 
 
 def manifest_entries(plans: list[LitsCasePlan]) -> list[dict[str, str]]:
-    """The quirks of ``plans`` as ``MANIFEST.json`` entries (``path``, ``kind``, ``detail``)."""
+    """What ``plans`` plant, as ``MANIFEST.json`` entries (``path``, ``kind``, ``detail``)."""
     entries = []
     for plan in plans:
         volume = volume_relative_path(plan.case_id).as_posix()
@@ -96,13 +95,13 @@ def manifest_entries(plans: list[LitsCasePlan]) -> list[dict[str, str]]:
                 f"affine differs from {volume}'s ({plan.orientation}, origin "
                 f"{list(plan.origin_mm)}): bare zooms at origin 0; arrays align voxel for voxel"
             )
-            entries.append({"path": segmentation, "kind": AFFINE_MISMATCH, "detail": detail})
+            entries.append(planted_entry(segmentation, planted.AFFINE_MISMATCH, detail))
         if plan.extreme:
             detail = f"HU from {EXTREME_MIN_HU} to {EXTREME_MAX_HU}: a metal screw with a streak"
-            entries.append({"path": volume, "kind": EXTREME_RANGE, "detail": detail})
+            entries.append(planted_entry(volume, planted.EXTREME_RANGE, detail))
         if plan.tumour_free:
             detail = "no tumour: labels 0 and 1 only"
-            entries.append({"path": segmentation, "kind": TUMOUR_FREE, "detail": detail})
+            entries.append(planted_entry(segmentation, planted.TUMOUR_FREE, detail))
     return entries
 
 

@@ -20,9 +20,10 @@ from imaging_course.datasets.generation import (
     check_scale,
     check_seed,
     finish_generation,
+    planted_entry,
     with_progress,
 )
-from imaging_course.datasets.siim import dirt
+from imaging_course.datasets.siim import planted
 from imaging_course.datasets.siim.header import dicom_file_bytes, siim_dataset
 from imaging_course.datasets.siim.plan import SIIM_SCALES, SiimRecord, plan_siim
 from imaging_course.datasets.siim.radiograph import (
@@ -98,14 +99,14 @@ def jpeg_baseline(pixels: np.ndarray, target_bytes: int) -> bytes:
 def siim_file(record: SiimRecord, seed: int) -> bytes:
     """The bytes of ``record``'s file, planted problem included."""
     pixels = siim_picture(record, seed)
-    if record.dirt == dirt.NOT_DICOM:
-        return dirt.png_posing_as_dicom(pixels)
+    if record.planted == planted.NOT_DICOM:
+        return planted.png_posing_as_dicom(pixels)
     size_rng = np.random.default_rng([seed, 2, record.picture])
     jpeg = jpeg_baseline(pixels, int(size_rng.integers(*FILE_BYTES)) - 1_100)
-    omit = frozenset({dirt.MISSING_TAG_KEYWORD[record.dirt]}) if record.dirt in (
-        dirt.MISSING_TAG_KEYWORD) else frozenset()  # fmt: skip
+    omit = frozenset({planted.MISSING_TAG_KEYWORD[record.planted]}) if record.planted in (
+        planted.MISSING_TAG_KEYWORD) else frozenset()  # fmt: skip
     data = dicom_file_bytes(siim_dataset(record.header, encapsulate([jpeg]), omit=omit))
-    return dirt.truncated(data) if record.dirt == dirt.TRUNCATED else data
+    return planted.truncated(data) if record.planted == planted.TRUNCATED else data
 
 
 def siim_labels_text(records: list[SiimRecord], seed: int) -> str:
@@ -119,23 +120,23 @@ def siim_labels_text(records: list[SiimRecord], seed: int) -> str:
 
 
 def _manifest_entries(records: list[SiimRecord]) -> list[dict[str, str]]:
-    by_picture = {r.picture: r for r in records if r.dirt != dirt.DUPLICATE}
+    by_picture = {r.picture: r for r in records if r.planted != planted.DUPLICATE}
     entries = []
     for record in records:
         path = record.relative_path
-        if record.dirt == dirt.DUPLICATE:
+        if record.planted == planted.DUPLICATE:
             original = by_picture[record.picture].relative_path
-            entries.append(dirt.planted_entry(path, dirt.DUPLICATE, f"same pixels as {original}"))
-        elif record.dirt is not None:
-            entries.append(dirt.planted_entry(path, record.dirt, dirt.DETAILS[record.dirt]))
-        if record.header.age > 120 and record.dirt not in dirt.MISSING_TAG_KEYWORD:
+            entries.append(planted_entry(path, planted.DUPLICATE, f"same pixels as {original}"))
+        elif record.planted is not None:
+            entries.append(planted_entry(path, record.planted, planted.DETAILS[record.planted]))
+        if record.header.age > 120 and record.planted not in planted.MISSING_TAG_KEYWORD:
             detail = f"PatientAge '{record.header.age}'"
-            entries.append(dirt.planted_entry(path, dirt.AGE_OUTLIER, detail))
+            entries.append(planted_entry(path, planted.AGE_OUTLIER, detail))
         if not record.labelled:
-            entries.append(dirt.planted_entry(path, dirt.NO_LABEL_ROW, f"not in {LABELS_CSV}"))
+            entries.append(planted_entry(path, planted.NO_LABEL_ROW, f"not in {LABELS_CSV}"))
         if not record.has_file:
             detail = f"no such file: only {LABELS_CSV} has rows for this ImageId"
-            entries.append(dirt.planted_entry(path, dirt.ROW_WITHOUT_FILE, detail))
+            entries.append(planted_entry(path, planted.ROW_WITHOUT_FILE, detail))
     return entries
 
 

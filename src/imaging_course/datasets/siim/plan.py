@@ -12,7 +12,7 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from imaging_course.datasets.siim import dirt
+from imaging_course.datasets.siim import planted
 from imaging_course.datasets.siim.header import SiimFileHeader
 from imaging_course.datasets.siim.uids import draw_siim_uids
 
@@ -63,9 +63,10 @@ class SiimRecord:
 
     ``picture`` seeds the picture and its masks (a duplicate shares its original's);
     ``pneumothoraces`` is the number of mask rows (0 for a negative), ``overlapping`` whether
-    the second lies over the first; ``dirt`` a kind of :mod:`~imaging_course.datasets.siim.dirt`
-    or ``None``; ``labelled`` whether the image has rows in the label CSV; ``has_file``
-    whether its file is written (``False`` for a label CSV row without a file).
+    the second lies over the first; ``planted`` a kind of
+    :mod:`~imaging_course.datasets.siim.planted` or ``None``; ``labelled`` whether the image has
+    rows in the label CSV; ``has_file`` whether its file is written (``False`` for a label CSV
+    row without a file).
     """
 
     split: str
@@ -73,7 +74,7 @@ class SiimRecord:
     picture: int
     pneumothoraces: int = 0
     overlapping: bool = False
-    dirt: str | None = None
+    planted: str | None = None
     labelled: bool = True
     has_file: bool = True
 
@@ -146,17 +147,17 @@ def plan_siim(scale: SiimScale, seed: int) -> list[SiimRecord]:
                                            strict=True):  # fmt: skip
         train[index] = replace(train[index], pneumothoraces=count, overlapping=overlapping)
 
-    kinds = [dirt.TRUNCATED] * scale.truncated + [dirt.NOT_DICOM] * scale.not_dicom
-    kinds += [dirt.MISSING_AGE, dirt.MISSING_VIEW] * (scale.missing_tag // 2)
-    kinds += [dirt.MISSING_AGE] * (scale.missing_tag % 2)
+    kinds = [planted.TRUNCATED] * scale.truncated + [planted.NOT_DICOM] * scale.not_dicom
+    kinds += [planted.MISSING_AGE, planted.MISSING_VIEW] * (scale.missing_tag // 2)
+    kinds += [planted.MISSING_AGE] * (scale.missing_tag % 2)
     for kind in kinds:
         index = next(taken)
-        train[index] = replace(train[index], dirt=kind)
+        train[index] = replace(train[index], planted=kind)
     for _ in range(scale.duplicate):
         index, original = next(taken), train[next(taken)]
         own = train[index].header
         header = replace(original.header, uids=own.uids)
-        train[index] = replace(original, header=header, dirt=dirt.DUPLICATE)
+        train[index] = replace(original, header=header, planted=planted.DUPLICATE)
     for age in AGE_OUTLIERS:
         index = next(taken)
         train[index] = replace(train[index], header=replace(train[index].header, age=age))

@@ -51,11 +51,6 @@ def png_posing_as_dicom(pixels: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def planted_entry(path: str, kind: str, detail: str) -> dict[str, str]:
-    """One ``MANIFEST.json`` entry: ``path`` relative to the dataset folder."""
-    return {"path": path, "kind": kind, "detail": detail}
-
-
 DETAILS = {
     TRUNCATED: f"cut to its first {TRUNCATED_FRACTION:.0%} of bytes: the pixel data is incomplete",
     NOT_DICOM: "a PNG picture under a .dcm name: no DICM prefix",
