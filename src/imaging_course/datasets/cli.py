@@ -18,8 +18,8 @@ interruption completes the folder. See docs/datasets/ for what each dataset hold
 
 SCALE_HELP = (
     "tiny: a few dozen files in seconds (tests); sample: the site's and the grader's data "
-    "(SIIM 340 files, about 48 MB; LiTS 8 cases, about 650 MB); full: the real counts "
-    "(SIIM 12,089 files, about 1.7 GB; LiTS 131 cases, 48.4 GB for seed 0 and 42-52 GB for "
+    "(SIIM 340 files, about 48 MB; LiTS 8 cases, about 820 MB); full: the real counts "
+    "(SIIM 12,089 files, about 1.7 GB; LiTS 131 cases, 53.7 GB for seed 0 and 46-60 GB for "
     "other seeds, where the real download is about 54 GB)"
 )
 

@@ -12,3 +12,28 @@ EXTREME_RANGE = "extreme_range"
 
 TUMOUR_FREE = "tumour_free"
 """A segmentation with labels 0 and 1 only."""
+
+FLOAT_VOLUME = "float_volume"
+"""A volume of integer HU stored as float32."""
+
+SCALED_VOLUME = "scaled_volume"
+"""A volume stored as integers with a ``scl_slope``/``scl_inter`` other than 1 and 0: the
+stored numbers are not HU until scaled."""
+
+FLOAT_SEGMENTATION = "float_segmentation"
+"""A segmentation whose labels 0, 1, 2 are stored as float32."""
+
+THIN_SLICES = "thin_slices"
+"""A volume whose slices are under :data:`THIN_SLICE_MM` apart (the real range starts at 0.7)."""
+
+THIN_SLICE_MM = 0.8
+
+ISODENSE_TUMOURS = "isodense_tumours"
+"""A case whose tumours are about as bright as its liver (within 5 HU)."""
+
+HYPERDENSE_TUMOURS = "hyperdense_tumours"
+"""A case whose tumours are brighter than its liver."""
+
+TOUCHING_LESIONS = "touching_lesions"
+"""A segmentation with two lesions that touch only at a voxel edge or corner, so that 6- and
+26-connectivity count different numbers of lesions."""
