@@ -193,8 +193,10 @@ def duplicate_images(root: Path | str) -> list[list[str]]:
     """Groups of images (both splits) whose pixel data are identical.
 
     Identical means the same stored Pixel Data bytes (compressed as they are): equal bytes
-    decode to equal pixels, and a lossy JPEG re-encode changes the pixels, so equal images of
-    this dataset have equal bytes. Comparing bytes is over ten times faster than decoding.
+    decode to equal pixels, and comparing bytes is over ten times faster than decoding. Only
+    exact copies are asked for: a near-duplicate (the same picture JPEG-encoded again at
+    another quality, or moved by a few pixels) has other bytes, so no hash of the bytes finds
+    it; that takes the decoded pixels.
 
     Parameters
     ----------

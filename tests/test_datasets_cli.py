@@ -19,7 +19,8 @@ def _run(*arguments: str) -> subprocess.CompletedProcess:
 def test_help_explains_every_option():
     result = _run("generate", "--help")
     assert result.returncode == 0
-    for option in ("--scale", "--seed", "--out", "--quiet", "--no-manifest", "siim", "lits"):
+    for option in ("--scale", "--seed", "--out", "--quiet", "--no-manifest", "--layout", "siim",
+                   "lits", "stage1", "stage2"):  # fmt: skip
         assert option in result.stdout
     assert "byte-identical" in result.stdout
 
@@ -84,3 +85,13 @@ def test_no_manifest_flag_leaves_it_out(tmp_path):
     result = _run("generate", "siim", "--scale", "tiny", "--out", str(out), "--no-manifest")
     assert result.returncode == 0, result.stderr
     assert not (out / "MANIFEST.json").exists()
+
+
+def test_a_layout_for_lits_is_one_line_and_exit_2(tmp_path):
+    out = tmp_path / "x"
+    result = _run("generate", "lits", "--scale", "tiny", "--layout", "stage2", "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --layout is for siim: lits has one layout"
+    ]
+    assert not out.exists()

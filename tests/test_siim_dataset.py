@@ -22,7 +22,7 @@ from imaging_course.datasets.siim.scan import (
     read_siim_pixels,
     scan_siim_headers,
 )
-from imaging_course.datasets.siim.survey import PLANTED_KINDS, find_siim_planted
+from imaging_course.datasets.siim.survey import DECODED_KINDS, PLANTED_KINDS, find_siim_planted
 
 # The header of every real file (DATASETS.md), written out here rather than read from the
 # generator, so that a change in header.py cannot silently change what is tested.
@@ -193,8 +193,14 @@ def test_a_few_files_have_no_rows_and_a_few_rows_no_file(sample_siim):
 def test_reading_the_files_finds_what_the_manifest_lists(tiny_siim):
     counts = _manifest(tiny_siim)["counts"]
     assert counts["row_without_file"] == 1
+    assert counts["reencoded_duplicate"] == counts["shifted_duplicate"] == 1
 
-    assert find_siim_planted(tiny_siim) == dict.fromkeys(PLANTED_KINDS, 0) | counts
+    found = find_siim_planted(tiny_siim)
+
+    # Near-duplicates need every picture decoded: a scan of the files leaves them uncounted.
+    assert {kind: found.pop(kind) for kind in DECODED_KINDS} == dict.fromkeys(DECODED_KINDS)
+    scanned = [kind for kind in PLANTED_KINDS if kind not in DECODED_KINDS]
+    assert found == {kind: counts.get(kind, 0) for kind in scanned}
 
 
 def test_proportions_match_the_real_data(sample_siim):
@@ -228,6 +234,9 @@ def test_masks_are_small_apical_lateral_and_sometimes_several(sample_siim):
     assert np.median(sides) > 0.2  # along the lateral chest wall
     rows_per_image = masks.groupby("ImageId").size()
     assert (rows_per_image >= 2).sum() >= 3
+    # A long tail, as in the real CSV (about 11,600 rows for 10,675 images, up to about 10).
+    assert rows_per_image.max() >= 5
+    assert 1.2 <= rows_per_image.mean() <= 1.6
     overlapping = 0
     for image_id in rows_per_image[rows_per_image >= 2].index:
         decoded = [decode_siim_rle(r) > 0 for r in masks.loc[masks.ImageId == image_id].iloc[:, 1]]
@@ -280,6 +289,52 @@ def test_duplicates_share_pixels_and_patient_under_new_uids(tiny_siim):
         assert first.PatientID == second.PatientID
         for keyword in ("SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
             assert first[keyword].value != second[keyword].value
+
+
+def _copies(root: Path, kind: str) -> list[tuple[Path, Path, str]]:
+    """(copy, original, detail) of each planted copy of ``kind``."""
+    return [
+        (root / entry["path"], root / re.search(r"dicom-images-\S+\.dcm", entry["detail"])[0],
+         entry["detail"])
+        for entry in _manifest(root)["planted"]
+        if entry["kind"] == kind
+    ]  # fmt: skip
+
+
+def test_a_reencoded_copy_has_other_bytes_and_nearly_the_same_pixels(tiny_siim):
+    ((copy, original, _),) = _copies(tiny_siim, "reencoded_duplicate")
+    first, second = pydicom.dcmread(original), pydicom.dcmread(copy)
+    assert first.PixelData != second.PixelData  # a hash of the bytes cannot pair them
+    assert first.PatientID == second.PatientID
+    difference = np.abs(first.pixel_array.astype(int) - second.pixel_array.astype(int))
+    assert 0 < difference.mean() < 2  # JPEG noise only
+    other = pydicom.dcmread(_clean_files(tiny_siim)[0]).pixel_array.astype(int)
+    assert np.abs(other - first.pixel_array).mean() > 10 * difference.mean()
+
+
+def test_a_shifted_copy_moves_the_picture_and_its_masks(tiny_siim):
+    ((copy, original, detail),) = _copies(tiny_siim, "shifted_duplicate")
+    rows, columns = (
+        int(n) for n in re.search(r"moved (-?\d+) rows and (-?\d+) columns", detail).groups()
+    )
+    assert 3 <= abs(rows) <= 12
+    assert 3 <= abs(columns) <= 12
+    first, second = read_siim_pixels(original).astype(int), read_siim_pixels(copy).astype(int)
+    inner = (slice(20, -20), slice(20, -20))
+    moved = np.roll(first, (rows, columns), axis=(0, 1))
+    assert np.abs(moved - second)[inner].mean() < 3
+    assert np.abs(first - second)[inner].mean() > 3 * np.abs(moved - second)[inner].mean()
+    labels = read_siim_labels(tiny_siim)
+    masks = {
+        path.stem: [decode_siim_rle(rle) for rle in labels.loc[labels["ImageId"] == path.stem,
+                                                               "EncodedPixels"]]
+        for path in (original, copy)
+    }  # fmt: skip
+    assert len(masks[copy.stem]) == len(masks[original.stem])
+    for before, after in zip(masks[original.stem], masks[copy.stem], strict=True):
+        np.testing.assert_array_equal(
+            np.roll(before, (rows, columns), axis=(0, 1))[inner], after[inner]
+        )
 
 
 def test_a_scan_reports_a_bad_file_with_its_path_and_goes_on(tiny_siim):

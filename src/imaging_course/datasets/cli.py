@@ -65,6 +65,13 @@ def _parser() -> argparse.ArgumentParser:
         help="folder to write; must be new, empty, or an earlier run of this same command",
     )
     generate.add_argument(
+        "--layout",
+        choices=("stage1", "stage2"),
+        help="siim only: stage1 (default: nested train and test folders, train-rle.csv) or "
+        "stage2 (also stage_2_images/ with new unlabelled test images; stage_2_train.csv "
+        "labels stage 1's training and test images)",
+    )
+    generate.add_argument(
         "--quiet", action="store_true", help="no progress bar (none is shown off a terminal)"
     )
     generate.add_argument(
@@ -81,12 +88,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_scale(arguments.scale)
         check_seed(arguments.seed)
+        layout = {}
+        if arguments.layout is not None:
+            if arguments.dataset != "siim":
+                raise GenerationError(f"--layout is for siim: {arguments.dataset} has one layout")
+            layout = {"layout": arguments.layout}
         _generator(arguments.dataset)(
             arguments.out,
             scale=arguments.scale,
             seed=arguments.seed,
             progress=not arguments.quiet,
             manifest=not arguments.no_manifest,
+            **layout,
         )
     except GenerationError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -22,17 +22,23 @@ PLANTED_KINDS = (
     planted.MISSING_AGE,
     planted.MISSING_VIEW,
     planted.DUPLICATE,
+    planted.REENCODED,
+    planted.SHIFTED,
     planted.AGE_OUTLIER,
     planted.NO_LABEL_ROW,
     planted.ROW_WITHOUT_FILE,
 )
 """The kinds of problem a SIIM card counts, in the order of its table."""
 
+DECODED_KINDS = (planted.REENCODED, planted.SHIFTED)
+"""Near-duplicates: only decoded pixels show them (their bytes differ), so a folder without a
+manifest leaves them uncounted (``None``), as the pixels of 12,000 files are the exercise's."""
+
 IMPOSSIBLE_AGE = 120
 """Ages above this many years are data-entry errors (the real headers hold 148 and 413)."""
 
 
-def find_siim_planted(root: Path) -> dict[str, int]:
+def find_siim_planted(root: Path) -> dict[str, int | None]:
     """Each kind of :data:`PLANTED_KINDS` counted by reading every file of both splits.
 
     A file that is not DICOM, or whose header does not read, counts as ``not_dicom`` or
@@ -61,7 +67,7 @@ def find_siim_planted(root: Path) -> dict[str, int]:
     files = {siim_image_id(path) for path in train}
     counts[planted.NO_LABEL_ROW] = len(files - labelled)
     counts[planted.ROW_WITHOUT_FILE] = len(labelled - files)
-    return counts
+    return counts | dict.fromkeys(DECODED_KINDS)
 
 
 def count_siim_planted(root: Path) -> PlantedCounts:
