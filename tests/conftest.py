@@ -18,7 +18,7 @@ from nbclient import NotebookClient
 from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.site_build import REPO_ROOT, build_site
 
-pytest_plugins = ["sphinx.testing.fixtures"]
+pytest_plugins = ["sphinx.testing.fixtures", "real_file_kinds"]
 
 
 @pytest.fixture(scope="session")

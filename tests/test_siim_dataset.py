@@ -19,6 +19,7 @@ from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labe
 from imaging_course.datasets.siim.rle import decode_siim_rle
 from imaging_course.datasets.siim.scan import (
     SCANNED_KEYWORDS,
+    SiimFileError,
     read_siim_pixels,
     scan_siim_headers,
 )
@@ -378,3 +379,36 @@ def test_no_damaged_file_stops_a_scan_each_is_listed_with_path_and_reason(tiny_s
     assert all(str(bad.path) in bad.reason for bad in unreadable[2:5])
     assert list(headers["path"]) == [copies[0], copies[7]]
     assert headers[list(SCANNED_KEYWORDS)].notna().all().all()
+
+
+def test_real_kinds_of_files_are_read_or_reported_never_misread(siim_kinds):
+    """Valid images in the rarer encodings read with their true pixels; objects without an
+    image are 'not an image', not truncated; cut and undecodable pixels name their file."""
+    files = siim_kinds.files
+    headers, unreadable = scan_siim_headers(kind.path for kind in files.values())
+
+    problems = {bad.path.stem: bad.problem for bad in unreadable}
+    assert problems == {files[name].path.stem: "not_an_image" for name in siim_kinds.not_images}
+    assert all("not an image" in bad.reason for bad in unreadable)
+    table = headers.set_index("ImageId")
+    for name in (*siim_kinds.valid_images, "native_cut_short", "undecodable_jpeg"):
+        row = table.loc[files[name].path.stem]
+        assert (row["PatientAge"], row["ViewPosition"], row["PixelSpacing"]) == (
+            "061Y",
+            "AP",
+            "0.143",
+        ), name
+    for name in siim_kinds.valid_images:
+        np.testing.assert_array_equal(read_siim_pixels(files[name].path), files[name].pixels)
+    for name, problem in (("native_cut_short", "truncated"), ("undecodable_jpeg", "undecodable"),
+                          ("structured_report", "not_an_image")):  # fmt: skip
+        with pytest.raises(SiimFileError, match=re.escape(str(files[name].path))) as caught:
+            read_siim_pixels(files[name].path)
+        assert caught.value.problem == problem
+
+
+def test_the_survey_counts_no_report_as_a_truncated_file(siim_kinds):
+    counts = find_siim_planted(siim_kinds.root)
+    assert counts["truncated"] == 1  # the native pixel data cut short, and nothing else
+    assert counts["not_dicom"] == 0
+    assert counts["duplicate"] == 0

@@ -142,12 +142,75 @@ def test_lesions_crossing_slab_borders_are_counted_once(tmp_path):
     assert row["liver_extent_mm"] == pytest.approx(3 * slab * 2.0)
 
 
-def test_labels_outside_0_1_2_name_the_file(tmp_path):
+def test_a_case_with_labels_outside_0_1_2_is_left_out_by_name(tmp_path):
     labels = np.zeros((4, 4, 4), dtype=np.uint8)
     labels[1, 1, 1] = 3
     _write_case(tmp_path, 5, np.zeros((4, 4, 4), np.int16), labels, np.eye(4))
-    with pytest.raises(ValueError, match=r"segmentation-5\.nii: label 3"):
-        solution.case_statistics(tmp_path)
+    labels[1, 1, 1] = 1
+    _write_case(tmp_path, 6, np.zeros((4, 4, 4), np.int16), labels, np.eye(4))
+
+    with pytest.warns(solution.LeftOutWarning, match=r"segmentation-5\.nii: label 3 is not"):
+        statistics = solution.case_statistics(tmp_path)
+
+    assert list(statistics["case_id"]) == [6]
+
+
+def _warned(function, *arguments, **options) -> tuple[object, list[str]]:
+    """``function``'s result and the messages of the warnings it gave, which must say what
+    they left out."""
+    with pytest.warns(UserWarning, match="left out") as caught:
+        result = function(*arguments, **options)
+    return result, [str(warning.message) for warning in caught]
+
+
+def _lesions(tumour: np.ndarray) -> int:
+    return ndimage.label(tumour, structure=np.ones((3, 3, 3)))[1]
+
+
+def test_real_kinds_of_files_are_read_or_left_out_never_misread(lits_kinds):
+    """4-D files of one frame read as volumes; NaN voxels leave the HU statistics (not the
+    volumes); float labels outside 0, 1, 2 leave their case out; 4-D files of several frames,
+    NIfTI-2 and CIFTI-2 files are no case. Each with a warning naming its file."""
+    cases = lits_kinds.cases
+    labelled = {name: kind for name, kind in cases.items() if kind.labels is not None}
+    readable = {name: kind for name, kind in cases.items() if kind.hu is not None}
+
+    table, table_warnings = _warned(solution.volume_table, lits_kinds.root)
+    statistics, statistics_warnings = _warned(solution.case_statistics, lits_kinds.root)
+    histograms, histogram_warnings = _warned(
+        solution.hu_histograms, lits_kinds.root, bin_edges=[-1100, -500, 0, 100, 200]
+    )
+    table, statistics = table.set_index("case_id"), statistics.set_index("case_id")
+
+    assert sorted(table.index) == sorted(kind.case_id for kind in readable.values())
+    for kind in readable.values():
+        row = table.loc[kind.case_id]
+        assert (row["nx"], row["ny"], row["nz"]) == kind.hu.shape
+        assert (row["hu_min"], row["hu_max"]) == (np.nanmin(kind.hu), np.nanmax(kind.hu))
+    assert sorted(statistics.index) == sorted(kind.case_id for kind in labelled.values())
+    expected = np.zeros((3, 4), dtype=np.int64)
+    for kind in labelled.values():
+        row = statistics.loc[kind.case_id]
+        liver = kind.labels == 1
+        assert row["liver_ml"] == pytest.approx((kind.labels >= 1).sum() * 0.8 * 0.8 * 2.5 / 1000)
+        hu = kind.hu.astype(np.float64)
+        assert row["liver_hu_mean"] == pytest.approx(np.nanmean(hu[liver]), rel=1e-9)
+        assert row["tumour_hu_std"] == pytest.approx(np.nanstd(hu[kind.labels == 2]), rel=1e-6)
+        assert row["lesion_count"] == _lesions(kind.labels == 2)
+        for label in (0, 1, 2):
+            values = kind.hu[(kind.labels == label) & ~np.isnan(kind.hu)]
+            expected[label] += np.histogram(
+                np.clip(values, -1100, 200), [-1100, -500, 0, 100, 200]
+            )[0]
+    assert [histograms[name] for name in ("background", "liver", "tumour")] == expected.tolist()
+
+    messages = table_warnings + statistics_warnings + histogram_warnings
+    nan_volume = f"volume-{cases['nan_voxels'].case_id}.nii: 9 voxels are NaN"
+    assert sum(nan_volume in message for message in messages) == 3  # one per statistic
+    bad_labels = f"segmentation-{cases['float_labels_outside_0_1_2'].case_id}.nii: label 1.5"
+    assert sum(bad_labels in message for message in messages) == 2  # case statistics, histograms
+    for name in lits_kinds.left_out_by_the_headers:
+        assert sum(f"volume-{cases[name].case_id}.nii: left out" in m for m in messages) == 3
 
 
 def test_case_statistics_memory_stays_near_a_slab(tmp_path):

@@ -14,7 +14,13 @@ import pandas as pd
 from imaging_course.datasets.generation import PlantedCounts, count_planted
 from imaging_course.datasets.siim import planted
 from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labels, siim_image_id
-from imaging_course.datasets.siim.scan import read_siim_dataset, scan_siim_headers
+from imaging_course.datasets.siim.scan import (
+    NOT_DICOM,
+    TRUNCATED,
+    SiimFileError,
+    read_siim_dataset,
+    scan_siim_headers,
+)
 
 PLANTED_KINDS = (
     planted.TRUNCATED,
@@ -34,6 +40,9 @@ DECODED_KINDS = (planted.REENCODED, planted.SHIFTED)
 """Near-duplicates: only decoded pixels show them (their bytes differ), so a folder without a
 manifest leaves them uncounted (``None``), as the pixels of 12,000 files are the exercise's."""
 
+SCAN_PROBLEMS = {NOT_DICOM: planted.NOT_DICOM, TRUNCATED: planted.TRUNCATED}
+"""The planted kind each problem of a scan shows (other problems are no planted kind)."""
+
 IMPOSSIBLE_AGE = 120
 """Ages above this many years are data-entry errors (the real headers hold 148 and 413)."""
 
@@ -41,23 +50,25 @@ IMPOSSIBLE_AGE = 120
 def find_siim_planted(root: Path) -> dict[str, int | None]:
     """Each kind of :data:`PLANTED_KINDS` counted by reading every file of both splits.
 
-    A file that is not DICOM, or whose header does not read, counts as ``not_dicom`` or
-    ``truncated``; so does a file whose pixel data ends early (read whole, not decoded). A
-    duplicate is a file whose Pixel Data bytes equal an earlier file's (one per extra copy).
+    A file that is not DICOM counts as ``not_dicom``; a file whose header is cut short, or
+    whose pixel data ends early (read whole, not decoded), as ``truncated``. DICOM objects
+    that hold no image (reports, presentation states) are no planted kind: not counted. A
+    duplicate is a file whose Pixel Data bytes equal an earlier file's (one per extra copy);
+    the near-duplicates of :data:`DECODED_KINDS` are ``None``.
     """
     root = Path(root)
     train = find_siim_images(root, "train")
     headers, unreadable = scan_siim_headers(train + find_siim_images(root, "test"))
-    counts = dict.fromkeys(PLANTED_KINDS, 0)
+    counts: dict[str, int | None] = dict.fromkeys(PLANTED_KINDS, 0)
     for bad in unreadable:
-        not_dicom = bad.reason.startswith("InvalidDicomError")
-        counts[planted.NOT_DICOM if not_dicom else planted.TRUNCATED] += 1
+        if bad.problem in SCAN_PROBLEMS:
+            counts[SCAN_PROBLEMS[bad.problem]] += 1
     digests: Counter[str] = Counter()
     for path in headers["path"]:
         try:
             digests[hashlib.sha256(read_siim_dataset(path).PixelData).hexdigest()] += 1
-        except ValueError:  # read_siim_dataset's error for pixel data cut short
-            counts[planted.TRUNCATED] += 1
+        except SiimFileError as error:  # pixel data cut short
+            counts[SCAN_PROBLEMS[error.problem]] += 1
     counts[planted.DUPLICATE] = sum(copies - 1 for copies in digests.values())
     counts[planted.MISSING_AGE] = int(headers["PatientAge"].isna().sum())
     counts[planted.MISSING_VIEW] = int(headers["ViewPosition"].isna().sum())
