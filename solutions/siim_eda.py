@@ -101,15 +101,23 @@ class UndecodablePixelsWarning(UserWarning):
 
 
 @contextmanager
-def _known_warnings_silenced() -> Iterator[None]:
+def _bare_age_warnings_silenced() -> Iterator[None]:
     # SIIM stores PatientAge as '38' instead of the DICOM form '038Y'. pydicom warns about such
     # a value whenever it validates one: pydicom 3.0 on assignment only (the scan reads stored
     # bytes and never asks), a pydicom that validates what it reads on every file. We parse
-    # both forms ourselves (_parse_age), so this one warning carries no news. Nor does the
-    # one on a VR encoding that differs from the transfer syntax's: pydicom reads what it
-    # finds, and _check_pixel_data_complete follows what it read. Every other warning gets out.
+    # both forms ourselves (_parse_age), so this one warning carries no news; every other
+    # warning still gets out.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=AS_WARNING, category=UserWarning)
+        yield
+
+
+@contextmanager
+def _vr_mismatch_tolerated() -> Iterator[None]:
+    # A file whose data set is encoded otherwise than its transfer syntax declares makes
+    # pydicom warn, then read it as it finds it, which is right; _check_pixel_data_complete
+    # follows what pydicom read. The warning carries no news for this code.
+    with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=VR_MISMATCH_WARNING, category=UserWarning)
         yield
 
@@ -273,7 +281,7 @@ def _scan(root: Path) -> tuple[pd.DataFrame, list[dict], list[dict]]:
     rows: list[dict] = []
     unreadable: list[dict] = []
     missing: list[dict] = []
-    with _known_warnings_silenced():
+    with _bare_age_warnings_silenced(), _vr_mismatch_tolerated():
         for split in SPLITS:
             for path in find_siim_images(root, split=split):
                 relative = path.relative_to(root).as_posix()
@@ -536,7 +544,7 @@ def _datasets(root: Path, table: pd.DataFrame) -> Iterator[tuple[pd.Series, pydi
     paths = {
         siim_image_id(path): path for split in SPLITS for path in find_siim_images(root, split)
     }
-    with _known_warnings_silenced():
+    with _bare_age_warnings_silenced(), _vr_mismatch_tolerated():
         for _, header in table.iterrows():
             yield header, pydicom.dcmread(paths[header["image_id"]])
 
