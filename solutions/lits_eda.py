@@ -38,8 +38,13 @@ from scipy import ndimage
 from imaging_course.datasets.lits.layout import LitsCase, find_lits_cases
 
 SLAB_SLICES = 16
-"""Slices read at once: 512 x 512 x 16 is 8 MB of int16 HU and 4 MB of labels. While one slab
-is worked on, the previous one is still held: the arrays peak at three to four slabs."""
+"""Slices read at once: 512 x 512 x 16 is 8 MB of int16 HU and 4 MB of labels. Wider values
+come in fewer slices, so that a slab keeps those bytes: float32 HU or labels in 8, and the
+float64 that nibabel returns for a scaled file (``scl_slope``/``scl_inter``) in 4. While one
+slab is worked on, the previous one is still held: the arrays peak at three to four slabs."""
+
+SLAB_VALUE_BYTES = 2
+"""Bytes per voxel of the values a slab of :data:`SLAB_SLICES` slices holds (int16 HU)."""
 
 BACKGROUND, LIVER, TUMOUR = 0, 1, 2
 """Segmentation labels of LiTS."""
@@ -66,16 +71,29 @@ class _BadLabelsError(ValueError):
     """A segmentation holding a value other than the labels 0, 1 and 2."""
 
 
-def _slabs(image: nib.Nifti1Image, slab_slices: int = SLAB_SLICES) -> Iterator[np.ndarray]:
+def _value_bytes(image: nib.Nifti1Image) -> int:
+    """Bytes per voxel of ``image``'s values once read: the float64 nibabel scales into when
+    the header's ``scl_slope``/``scl_inter`` change the stored numbers, else the stored size."""
+    scaled = (image.dataobj.slope, image.dataobj.inter) != (1.0, 0.0)
+    return np.dtype(np.float64).itemsize if scaled else image.get_data_dtype().itemsize
+
+
+def _slab_slices(*images: nib.Nifti1Image) -> int:
+    """Slices per slab for reading ``images`` side by side: :data:`SLAB_SLICES`, fewer for
+    values wider than int16."""
+    widest = max(_value_bytes(image) for image in images)
+    return max(1, SLAB_SLICES * SLAB_VALUE_BYTES // max(widest, SLAB_VALUE_BYTES))
+
+
+def _slabs(image: nib.Nifti1Image, slab_slices: int) -> Iterator[np.ndarray]:
     """The image's values, ``slab_slices`` slices (third axis) at a time, scaled by the header
     (so HU, whatever the stored dtype). A fourth axis of size one (``x, y, z, 1``, as some
     converters write) is dropped; :func:`find_lits_cases` lets no file of several frames by."""
     depth = image.shape[2]
     frame = (0,) * (len(image.shape) - 3)
     for start in range(0, depth, slab_slices):
-        yield np.asarray(
-            image.dataobj[(slice(None), slice(None), slice(start, start + slab_slices), *frame)]
-        )
+        slab = (slice(None), slice(None), slice(start, start + slab_slices), *frame)
+        yield np.asarray(image.dataobj[slab])
 
 
 def _labels(stored: np.ndarray, path: Path) -> np.ndarray:
@@ -96,9 +114,10 @@ def _paired_slabs(case: LitsCase) -> Iterator[tuple[int, np.ndarray, np.ndarray]
     """(first slice index, HU slab, label slab) through a case; the two files have the same
     spatial shape (:func:`find_lits_cases` checks their headers)."""
     volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
-    slabs = zip(_slabs(volume), _slabs(segmentation), strict=True)
+    slab_slices = _slab_slices(volume, segmentation)
+    slabs = zip(_slabs(volume, slab_slices), _slabs(segmentation, slab_slices), strict=True)
     for index, (hu, stored_labels) in enumerate(slabs):
-        yield index * SLAB_SLICES, hu, _labels(stored_labels, case.segmentation)
+        yield index * slab_slices, hu, _labels(stored_labels, case.segmentation)
 
 
 def _finite(hu: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
@@ -160,7 +179,7 @@ def volume_table(root: Path | str) -> pd.DataFrame:
     for case in find_lits_cases(Path(root)):
         volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
         hu_min, hu_max, not_a_number = math.inf, -math.inf, 0
-        for slab in _slabs(volume):
+        for slab in _slabs(volume, _slab_slices(volume)):
             # fmin and fmax pass over NaN (min and max would return it).
             hu_min = min(hu_min, float(np.fmin.reduce(slab, axis=None)))
             hu_max = max(hu_max, float(np.fmax.reduce(slab, axis=None)))
@@ -445,7 +464,8 @@ def hu_histograms(root: Path | str, bin_edges=None) -> dict:
 
 def _has_tumour(case: LitsCase) -> bool:
     segmentation = nib.load(case.segmentation)
-    return any(bool((labels == TUMOUR).any()) for labels in _slabs(segmentation))
+    slabs = _slabs(segmentation, _slab_slices(segmentation))
+    return any(bool((labels == TUMOUR).any()) for labels in slabs)
 
 
 def dataset_summary(root: Path | str) -> dict:

@@ -61,14 +61,18 @@ def _axis_codes(affine: np.ndarray) -> str:
     return "".join(codes)
 
 
-def _write_case(root: Path, case_id: int, hu: np.ndarray, labels: np.ndarray, affine) -> None:
-    """One case in the Kaggle layout: volume_pt1/volume-N.nii, segmentations/segmentation-N.nii."""
+def _write_case(root: Path, case_id: int, hu, labels: np.ndarray, affine) -> None:
+    """One case in the Kaggle layout: volume_pt1/volume-N.nii, segmentations/segmentation-N.nii.
+
+    ``hu`` is an array of HU or a ready volume image (another dtype, a scaling); ``labels``
+    keep their dtype when it is float32, else are stored as uint8."""
     (root / "volume_pt1").mkdir(parents=True, exist_ok=True)
     (root / "segmentations").mkdir(parents=True, exist_ok=True)
-    nib.save(nib.Nifti1Image(hu, affine), root / "volume_pt1" / f"volume-{case_id}.nii")
+    volume = hu if isinstance(hu, nib.Nifti1Image) else nib.Nifti1Image(hu, affine)
+    nib.save(volume, root / "volume_pt1" / f"volume-{case_id}.nii")
+    stored = labels if labels.dtype == np.float32 else labels.astype(np.uint8)
     nib.save(
-        nib.Nifti1Image(labels.astype(np.uint8), affine),
-        root / "segmentations" / f"segmentation-{case_id}.nii",
+        nib.Nifti1Image(stored, affine), root / "segmentations" / f"segmentation-{case_id}.nii"
     )
 
 
@@ -213,15 +217,23 @@ def test_real_kinds_of_files_are_read_or_left_out_never_misread(lits_kinds):
         assert sum(f"volume-{cases[name].case_id}.nii: left out" in m for m in messages) == 3
 
 
-def test_case_statistics_memory_stays_near_a_slab(tmp_path):
+@pytest.mark.parametrize(
+    ("volume_dtype", "slope", "labels_dtype"),
+    [(np.int16, 1.0, np.uint8), (np.float32, 1.0, np.float32), (np.int16, 0.5, np.uint8)],
+)
+def test_case_statistics_memory_stays_near_a_slab(tmp_path, volume_dtype, slope, labels_dtype):
+    """Whatever the files store: a scaled int16 volume reads as float64 (4 times its bytes),
+    float32 labels are 4 times uint8's."""
     shape = (128, 128, 40 * solution.SLAB_SLICES)
     hu = np.random.default_rng(0).integers(-1024, 400, shape, dtype=np.int16)
     labels = np.zeros(shape, dtype=np.uint8)
     labels[30:90, 30:90, 10:-10] = 1
     labels[50:60, 50:60, 100:200] = 2
-    _write_case(tmp_path, 0, hu, labels, np.diag([0.7, 0.7, 1.0, 1.0]))
-    whole_volume_bytes = hu.nbytes  # 20 MB as stored; get_fdata would need 4 times that
-    del hu, labels
+    whole_volume_bytes = hu.nbytes  # 20 MB as int16; get_fdata would need 4 times that
+    volume = nib.Nifti1Image((hu / slope).astype(volume_dtype), np.diag([0.7, 0.7, 1.0, 1.0]))
+    volume.header.set_slope_inter(slope, 0.0)
+    _write_case(tmp_path, 0, volume, labels.astype(labels_dtype), volume.affine)
+    del hu, labels, volume
 
     tracemalloc.start()
     try:

@@ -13,6 +13,10 @@ the liver (hypodense, most cases), about as bright (isodense) or brighter (hyper
 vertebrae and ribs 300-1500, the CT table about 150. Outside the reconstruction circle the
 case's floor (-1024, -2048 or -3024). Only a slab of :data:`SLAB_SLICES` slices is in memory
 at a time, so a 987-slice case costs no more memory than a 74-slice one.
+
+Two lesions that touch only at a voxel edge or corner (:func:`draw_touching_pair`) are clipped
+ellipsoids on opposite sides of a point between voxels, placed where painting the voxels around
+them proves it: away from every other lesion, inside the liver.
 """
 
 import math
