@@ -12,6 +12,10 @@ data (or your real download, with ``LITS_DATA_DIR`` set).
 Keep memory bounded: a real volume can be 512 x 512 x 987 voxels, 2 GB as float64. Read slabs
 of slices through nibabel's array proxy (``img.dataobj[..., k0:k1]``), never ``get_fdata()`` on
 a whole volume. Labels: 0 background, 1 liver, 2 tumour; tumours lie inside the liver.
+
+The files store their values variously, as the real ones do: int16, float32, or integers with
+a ``scl_slope``/``scl_inter`` (``img.dataobj`` applies it; the stored numbers are not HU), and
+some segmentations as float. Do not assume a dtype.
 """
 
 from pathlib import Path
@@ -34,8 +38,9 @@ def volume_table(root: Path | str) -> pd.DataFrame:
         ``nz`` (int, voxels along each array axis), ``spacing_x_mm``, ``spacing_y_mm``,
         ``spacing_z_mm`` (float, the header's zooms), ``orientation`` (str, e.g. ``"LAS"``:
         where each array axis points, from ``nibabel.aff2axcodes`` of the volume's affine),
-        ``hu_min``, ``hu_max`` (float, over the whole volume), ``affine_matches`` (bool: the
-        segmentation's affine equals the volume's within 1e-4).
+        ``hu_min``, ``hu_max`` (float, over the whole volume, leaving out voxels that hold no
+        number, NaN, with a warning), ``affine_matches`` (bool: the segmentation's affine
+        equals the volume's within 1e-4).
 
     Hints
     -----
@@ -65,7 +70,9 @@ def case_statistics(root: Path | str) -> pd.DataFrame:
         (tumour_ml / liver_ml, 0.0 without liver); ``liver_hu_mean``, ``liver_hu_std``
         (label 1, HU, population std); ``tumour_hu_mean``, ``tumour_hu_std`` (label 2; NaN
         without tumour); ``liver_extent_mm`` (slices from the first to the last containing
-        label 1 or 2, inclusive, times the slice spacing; 0.0 without liver).
+        label 1 or 2, inclusive, times the slice spacing; 0.0 without liver). NaN voxels
+        count in the volumes, not in the HU statistics; a case with a label other than 0, 1,
+        2 is left out. Each with a warning naming the file.
 
     Hints
     -----
@@ -93,7 +100,8 @@ def hu_histograms(root: Path | str, bin_edges=None) -> dict:
     -------
     dict
         ``"bin_edges"``: list of float; ``"background"``, ``"liver"``, ``"tumour"``: lists of
-        int, one count per bin, of voxels labelled 0, 1 and 2.
+        int, one count per bin, of voxels labelled 0, 1 and 2 (NaN voxels, and cases with a
+        label other than 0, 1, 2, left out with a warning).
 
     Hints
     -----

@@ -46,8 +46,10 @@ def scan_dicom_headers(root: Path | str) -> dict:
         ``rows``, ``columns`` (int, pixels), ``pixel_spacing_mm`` (float, first value of
         PixelSpacing; NaN if missing).
         ``"unreadable"``: list of ``{"path": path relative to root (POSIX), "reason": str}``
-        sorted by path: files that are not DICOM, and files cut short (even when their header
-        reads, their pixel data ends early).
+        sorted by path: files that are not DICOM, files cut short (even when their header
+        reads, their pixel data ends early), and DICOM objects that hold no image (a report,
+        a presentation state: reason ``"not an image: ..."``). Valid images in any encoding
+        (big endian, deflated, a VR encoding other than the transfer syntax declares) read.
 
     Hints
     -----
@@ -177,12 +179,14 @@ def intensity_statistics(root: Path | str) -> pd.DataFrame:
         One row per view, ``"AP"`` then ``"PA"``: ``view``, ``n_images`` (int),
         ``mean`` and ``std`` (float, population standard deviation, of all pixel values of
         that view's images pooled; NaN when the view has no image). Images without a view are
-        left out.
+        left out, and so is an image whose pixels cannot be decoded, with a warning that names
+        its file: one such file must not stop the statistic.
 
     Hints
     -----
     - ``dataset.pixel_array`` decodes the JPEG pixel data (a plugin such as pylibjpeg must be
       installed): https://pydicom.github.io/pydicom/stable/guides/user/pixel_data.html
+    - ``warnings.warn(message)`` reports a file left out and goes on.
     - Pool with running sums: ``n``, ``sum(x)``, ``sum(x**2)``, accumulated as int64 or
       float64 (a uint8 image squared overflows in its own dtype).
     """
@@ -193,8 +197,10 @@ def duplicate_images(root: Path | str) -> list[list[str]]:
     """Groups of images (both splits) whose pixel data are identical.
 
     Identical means the same stored Pixel Data bytes (compressed as they are): equal bytes
-    decode to equal pixels, and a lossy JPEG re-encode changes the pixels, so equal images of
-    this dataset have equal bytes. Comparing bytes is over ten times faster than decoding.
+    decode to equal pixels, and comparing bytes is over ten times faster than decoding. Only
+    exact copies are asked for: a near-duplicate (the same picture JPEG-encoded again at
+    another quality, or moved by a few pixels) has other bytes, so no hash of the bytes finds
+    it; that takes the decoded pixels.
 
     Parameters
     ----------

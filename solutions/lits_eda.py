@@ -14,12 +14,21 @@ volume is held whole.
 
 Labels: 0 background, 1 liver, 2 tumour. Tumours lie inside the liver, so the liver's volume
 counts labels 1 and 2; its HU statistics use label 1 (liver tissue without tumour).
+
+Real files are stored variously (int16, float32, integers with ``scl_slope``/``scl_inter``,
+float labels): ``img.dataobj`` applies the scaling, so every value read is HU (or a label).
+Voxels that hold no number (NaN) are left out of the HU statistics, and a case whose labels
+are not 0, 1 and 2 is left out of the statistics that read labels, each with a
+:class:`LeftOutWarning` naming the file; :func:`find_lits_cases` leaves out, with a warning,
+files that are no CT volume (NIfTI-2, CIFTI, 4-D files of several frames).
 """
 
 import math
+import warnings
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 import nibabel as nib
 import numpy as np
@@ -29,8 +38,13 @@ from scipy import ndimage
 from imaging_course.datasets.lits.layout import LitsCase, find_lits_cases
 
 SLAB_SLICES = 16
-"""Slices read at once: 512 x 512 x 16 is 8 MB of int16 HU and 4 MB of labels. While one slab
-is worked on, the previous one is still held: the arrays peak at three to four slabs."""
+"""Slices read at once: 512 x 512 x 16 is 8 MB of int16 HU and 4 MB of labels. Wider values
+come in fewer slices, so that a slab keeps those bytes: float32 HU or labels in 8, and the
+float64 that nibabel returns for a scaled file (``scl_slope``/``scl_inter``) in 4. While one
+slab is worked on, the previous one is still held: the arrays peak at three to four slabs."""
+
+SLAB_VALUE_BYTES = 2
+"""Bytes per voxel of the values a slab of :data:`SLAB_SLICES` slices holds (int16 HU)."""
 
 BACKGROUND, LIVER, TUMOUR = 0, 1, 2
 """Segmentation labels of LiTS."""
@@ -43,31 +57,95 @@ MM3_PER_ML = 1000.0
 DEFAULT_BIN_EDGES = np.arange(-1024, 1024 + 16, 16, dtype=np.float64)
 """HU bin edges of :func:`hu_histograms`: -1024 to 1024 in steps of 16 (128 bins)."""
 
+T = TypeVar("T")
+
 LESION_STRUCTURE = np.ones((3, 3, 3), dtype=bool)
 """Full 26-connectivity: voxels touching by a face, an edge or a corner are one lesion."""
 
 
-def _slabs(image: nib.Nifti1Image, slab_slices: int = SLAB_SLICES) -> Iterator[np.ndarray]:
-    """The image's data, ``slab_slices`` slices (last axis) at a time, in its stored dtype."""
+class LeftOutWarning(UserWarning):
+    """Voxels or a case left out of a statistic; the message names the file and says why."""
+
+
+class _BadLabelsError(ValueError):
+    """A segmentation holding a value other than the labels 0, 1 and 2."""
+
+
+def _value_bytes(image: nib.Nifti1Image) -> int:
+    """Bytes per voxel of ``image``'s values once read: the float64 nibabel scales into when
+    the header's ``scl_slope``/``scl_inter`` change the stored numbers, else the stored size."""
+    scaled = (image.dataobj.slope, image.dataobj.inter) != (1.0, 0.0)
+    return np.dtype(np.float64).itemsize if scaled else image.get_data_dtype().itemsize
+
+
+def _slab_slices(*images: nib.Nifti1Image) -> int:
+    """Slices per slab for reading ``images`` side by side: :data:`SLAB_SLICES`, fewer for
+    values wider than int16."""
+    widest = max(_value_bytes(image) for image in images)
+    return max(1, SLAB_SLICES * SLAB_VALUE_BYTES // max(widest, SLAB_VALUE_BYTES))
+
+
+def _slabs(image: nib.Nifti1Image, slab_slices: int) -> Iterator[np.ndarray]:
+    """The image's values, ``slab_slices`` slices (third axis) at a time, scaled by the header
+    (so HU, whatever the stored dtype). A fourth axis of size one (``x, y, z, 1``, as some
+    converters write) is dropped; :func:`find_lits_cases` lets no file of several frames by."""
     depth = image.shape[2]
+    frame = (0,) * (len(image.shape) - 3)
     for start in range(0, depth, slab_slices):
-        yield np.asarray(image.dataobj[..., start : start + slab_slices])
+        slab = (slice(None), slice(None), slice(start, start + slab_slices), *frame)
+        yield np.asarray(image.dataobj[slab])
+
+
+def _labels(stored: np.ndarray, path: Path) -> np.ndarray:
+    """The labels of a slab as uint8, whatever the stored dtype (some real segmentations are
+    float); raises :class:`_BadLabelsError` naming ``path`` for a value other than 0, 1, 2."""
+    if stored.dtype.kind == "f":
+        valid = np.isin(stored, (BACKGROUND, LIVER, TUMOUR))  # NaN or 1.5 is no label
+    elif stored.min() >= BACKGROUND and stored.max() <= TUMOUR:
+        return stored.astype(np.uint8, copy=False)
+    else:
+        valid = (stored >= BACKGROUND) & (stored <= TUMOUR)
+    if not valid.all():
+        raise _BadLabelsError(f"{path}: label {stored[~valid][0]} is not 0, 1 or 2")
+    return stored.astype(np.uint8)
 
 
 def _paired_slabs(case: LitsCase) -> Iterator[tuple[int, np.ndarray, np.ndarray]]:
-    """(first slice index, HU slab, label slab) through a case, checking the shapes agree."""
+    """(first slice index, HU slab, label slab) through a case; the two files have the same
+    spatial shape (:func:`find_lits_cases` checks their headers)."""
     volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
-    if volume.shape != segmentation.shape:
-        raise ValueError(
-            f"{case.segmentation}: shape {segmentation.shape} differs from "
-            f"{case.volume.name}'s {volume.shape}"
-        )
-    slabs = zip(_slabs(volume), _slabs(segmentation), strict=True)
+    slab_slices = _slab_slices(volume, segmentation)
+    slabs = zip(_slabs(volume, slab_slices), _slabs(segmentation, slab_slices), strict=True)
     for index, (hu, stored_labels) in enumerate(slabs):
-        labels = stored_labels.astype(np.uint8, copy=False)
-        if labels.max() > TUMOUR:
-            raise ValueError(f"{case.segmentation}: label {labels.max()} is not 0, 1 or 2")
-        yield index * SLAB_SLICES, hu, labels
+        yield index * slab_slices, hu, _labels(stored_labels, case.segmentation)
+
+
+def _finite(hu: np.ndarray, labels: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """The HU and labels of a slab raveled in stored order (x fastest: views, not copies),
+    without the voxels that hold no number, and how many those were."""
+    flat_hu, flat_labels = hu.ravel(order="F"), labels.ravel(order="F")
+    # min and max return NaN (or an infinity) when there is one: cheaper than a mask of all.
+    if flat_hu.dtype.kind != "f" or flat_hu.size == 0 or np.isfinite(flat_hu.min() + flat_hu.max()):
+        return flat_hu, flat_labels, 0
+    finite = np.isfinite(flat_hu)
+    return flat_hu[finite], flat_labels[finite], int(finite.size - finite.sum())
+
+
+def _warn_not_a_number(path: Path, voxels: int, statistic: str) -> None:
+    if voxels:
+        message = f"{path}: {voxels} voxels are NaN (no number), left out of the {statistic}"
+        warnings.warn(message, LeftOutWarning, stacklevel=3)
+
+
+def _of_usable_cases(root: Path | str, compute: Callable[[LitsCase], T]) -> list[T]:
+    """``compute(case)`` of every case, leaving out (with a warning) those with bad labels."""
+    results = []
+    for case in find_lits_cases(Path(root)):
+        try:
+            results.append(compute(case))
+        except _BadLabelsError as error:
+            warnings.warn(f"{error}: case left out", LeftOutWarning, stacklevel=3)
+    return results
 
 
 def volume_table(root: Path | str) -> pd.DataFrame:
@@ -85,8 +163,9 @@ def volume_table(root: Path | str) -> pd.DataFrame:
         ``nz`` (int, voxels along each array axis), ``spacing_x_mm``, ``spacing_y_mm``,
         ``spacing_z_mm`` (float, the header's zooms), ``orientation`` (str, e.g. ``"LAS"``:
         where each array axis points, from ``nibabel.aff2axcodes`` of the volume's affine),
-        ``hu_min``, ``hu_max`` (float, over the whole volume), ``affine_matches`` (bool: the
-        segmentation's affine equals the volume's within 1e-4).
+        ``hu_min``, ``hu_max`` (float, over the whole volume, leaving out voxels that hold no
+        number, NaN, with a warning), ``affine_matches`` (bool: the segmentation's affine
+        equals the volume's within 1e-4).
 
     Hints
     -----
@@ -98,10 +177,15 @@ def volume_table(root: Path | str) -> pd.DataFrame:
     rows = []
     for case in find_lits_cases(Path(root)):
         volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
-        hu_min, hu_max = math.inf, -math.inf
-        for slab in _slabs(volume):
-            hu_min = min(hu_min, float(slab.min()))
-            hu_max = max(hu_max, float(slab.max()))
+        hu_min, hu_max, not_a_number = math.inf, -math.inf, 0
+        for slab in _slabs(volume, _slab_slices(volume)):
+            # fmin and fmax pass over NaN; min returns NaN when there is one, which is a
+            # cheaper test than counting them in every slab.
+            hu_min = min(hu_min, float(np.fmin.reduce(slab, axis=None)))
+            hu_max = max(hu_max, float(np.fmax.reduce(slab, axis=None)))
+            if slab.dtype.kind == "f" and np.isnan(slab.min()):
+                not_a_number += int(np.isnan(slab).sum())
+        _warn_not_a_number(case.volume, not_a_number, "HU range")
         nx, ny, nz = (int(n) for n in volume.shape[:3])
         spacing = [float(zoom) for zoom in volume.header.get_zooms()[:3]]
         rows.append(
@@ -202,8 +286,10 @@ def _case_row(case: LitsCase) -> dict:
     spacing_mm = [float(zoom) for zoom in volume.header.get_zooms()[:3]]
     voxel_ml = math.prod(spacing_mm) / MM3_PER_ML
     voxels = np.zeros(3, dtype=np.int64)  # per label (background is not counted)
+    hu_count = np.zeros(3, dtype=np.int64)  # voxels with a number (not NaN), per label
     hu_sum = np.zeros(3, dtype=np.float64)
     hu_sum_squares = np.zeros(3, dtype=np.float64)
+    not_a_number = 0
     liver_slices: list[int] = []
     lesions = _LesionCounter()
     for start, hu, labels in _paired_slabs(case):
@@ -218,18 +304,22 @@ def _case_row(case: LitsCase) -> dict:
             lesions.add(None, (0, 0), (nx, ny))
             continue
         inside_labels, inside_hu = flat_labels[inside], flat_hu[inside].astype(np.float64)
+        voxels += np.bincount(inside_labels, minlength=3)  # the volumes count every voxel
+        inside_hu, inside_labels, missing = _finite(inside_hu, inside_labels)
+        not_a_number += missing
         for label in (LIVER, TUMOUR):
             values = inside_hu[inside_labels == label]
-            voxels[label] += values.size
+            hu_count[label] += values.size
             hu_sum[label] += values.sum()
             hu_sum_squares[label] += np.dot(values, values)  # sum of squares, no temporary
         slices = np.flatnonzero(inside.reshape(nx * ny, depth, order="F").any(axis=0))
         liver_slices += [start + int(slices[0]), start + int(slices[-1])]
         lesions.add(*_tumour_crop(labels), (nx, ny))
+    _warn_not_a_number(case.volume, not_a_number, "HU statistics")
     liver_voxels = int(voxels[LIVER] + voxels[TUMOUR])
     tumour_voxels = int(voxels[TUMOUR])
-    liver_mean, liver_std = _mean_std(voxels[LIVER], hu_sum[LIVER], hu_sum_squares[LIVER])
-    tumour_mean, tumour_std = _mean_std(voxels[TUMOUR], hu_sum[TUMOUR], hu_sum_squares[TUMOUR])
+    liver_mean, liver_std = _mean_std(hu_count[LIVER], hu_sum[LIVER], hu_sum_squares[LIVER])
+    tumour_mean, tumour_std = _mean_std(hu_count[TUMOUR], hu_sum[TUMOUR], hu_sum_squares[TUMOUR])
     extent_slices = max(liver_slices) - min(liver_slices) + 1 if liver_slices else 0
     return {
         "case_id": case.case_id,
@@ -271,7 +361,9 @@ def case_statistics(root: Path | str) -> pd.DataFrame:
         (tumour_ml / liver_ml, 0.0 without liver); ``liver_hu_mean``, ``liver_hu_std``
         (label 1, HU, population std); ``tumour_hu_mean``, ``tumour_hu_std`` (label 2; NaN
         without tumour); ``liver_extent_mm`` (slices from the first to the last containing
-        label 1 or 2, inclusive, times the slice spacing; 0.0 without liver).
+        label 1 or 2, inclusive, times the slice spacing; 0.0 without liver). NaN voxels
+        count in the volumes, not in the HU statistics; a case with a label other than 0, 1,
+        2 is left out. Each with a warning naming the file.
 
     Hints
     -----
@@ -281,7 +373,7 @@ def case_statistics(root: Path | str) -> pd.DataFrame:
     - ``scipy.ndimage.label(mask, structure=numpy.ones((3, 3, 3)))``; lesions can cross a slab
       border, so either label the whole label volume as uint8 or join labels across borders.
     """
-    return pd.DataFrame([_case_row(case) for case in find_lits_cases(Path(root))])
+    return pd.DataFrame(_of_usable_cases(root, _case_row))
 
 
 def _bin_of(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
@@ -291,37 +383,53 @@ def _bin_of(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
     return np.clip(bins, 0, edges.size - 2, out=bins)
 
 
-def _case_histograms(case: LitsCase, edges: np.ndarray) -> np.ndarray:
-    """Counts of shape (3 labels, bins) of one case.
+HU_SPAN = 1 << 16
+HU_OFFSET = 1 << 15
+"""Whole HU from -32,768 to 32,767 (int16's range, which holds every LiTS value): the fast
+path of :func:`_case_histograms` counts them one by one, ``HU_OFFSET`` maps them to 0.."""
 
-    Integer HU (what LiTS stores) take a fast exact path: a count per label and per possible
-    value with ``numpy.bincount``, binned once at the end; a binary search per voxel
-    (``searchsorted``) is ten times slower. Float HU take the binary search.
+
+def _whole_int16_values(values: np.ndarray) -> bool:
+    """Whether every value is a whole number in int16's range (whatever the dtype)."""
+    if values.dtype.kind in "iu" and values.dtype.itemsize <= 2:
+        return values.dtype != np.uint16
+    return bool(
+        values.size == 0
+        or (values.min() >= -HU_OFFSET and values.max() < HU_SPAN - HU_OFFSET
+            and np.array_equal(values, np.rint(values)))
+    )  # fmt: skip
+
+
+def _case_histograms(case: LitsCase, edges: np.ndarray) -> np.ndarray:
+    """Counts of shape (3 labels, bins) of one case; NaN voxels are left out, with a warning.
+
+    Whole-number HU (what LiTS holds, whatever the stored dtype) take a fast exact path: a
+    count per label and per possible value with ``numpy.bincount``, binned once at the end; a
+    binary search per voxel (``searchsorted``) is ten times slower. Other HU take the search.
     """
-    volume = nib.load(case.volume)
-    dtype = volume.get_data_dtype()
-    scaled = volume.dataobj.slope != 1 or volume.dataobj.inter != 0
     n_bins = edges.size - 1
-    if dtype.kind in "iu" and dtype.itemsize <= 2 and not scaled:
-        offset, span = -np.iinfo(dtype).min, 1 << (8 * dtype.itemsize)
-        per_value = np.zeros(3 * span, dtype=np.int64)
-        for _, hu, labels in _paired_slabs(case):
-            index = labels.ravel(order="F").astype(np.intp)
-            index *= span
-            index += hu.ravel(order="F")
-            index += offset
-            per_value += np.bincount(index, minlength=3 * span)
-        value_bins = _bin_of(np.arange(span, dtype=np.float64) - offset, edges)
-        counts = np.zeros((3, n_bins), dtype=np.int64)
-        for label in (BACKGROUND, LIVER, TUMOUR):
-            np.add.at(counts[label], value_bins, per_value[label * span : (label + 1) * span])
-        return counts
+    per_value = np.zeros(3 * HU_SPAN, dtype=np.int64)
     counts = np.zeros(3 * n_bins, dtype=np.int64)
-    for _, hu, labels in _paired_slabs(case):
-        index = _bin_of(hu.ravel(order="F").astype(np.float64), edges)
-        index += labels.ravel(order="F").astype(np.intp) * n_bins
-        counts += np.bincount(index, minlength=3 * n_bins)
-    return counts.reshape(3, n_bins)
+    not_a_number = 0
+    for _, hu, stored_labels in _paired_slabs(case):
+        values, labels, missing = _finite(hu, stored_labels)
+        not_a_number += missing
+        if _whole_int16_values(values):
+            index = labels.astype(np.intp)
+            index *= HU_SPAN
+            index += values if values.dtype.kind in "iu" else values.astype(np.intp)
+            index += HU_OFFSET
+            per_value += np.bincount(index, minlength=3 * HU_SPAN)
+        else:
+            index = _bin_of(values.astype(np.float64), edges)
+            index += labels.astype(np.intp) * n_bins
+            counts += np.bincount(index, minlength=3 * n_bins)
+    _warn_not_a_number(case.volume, not_a_number, "histograms")
+    value_bins = _bin_of(np.arange(HU_SPAN, dtype=np.float64) - HU_OFFSET, edges)
+    counts = counts.reshape(3, n_bins)
+    for label in (BACKGROUND, LIVER, TUMOUR):
+        np.add.at(counts[label], value_bins, per_value[label * HU_SPAN : (label + 1) * HU_SPAN])
+    return counts
 
 
 def hu_histograms(root: Path | str, bin_edges=None) -> dict:
@@ -339,7 +447,8 @@ def hu_histograms(root: Path | str, bin_edges=None) -> dict:
     -------
     dict
         ``"bin_edges"``: list of float; ``"background"``, ``"liver"``, ``"tumour"``: lists of
-        int, one count per bin, of voxels labelled 0, 1 and 2.
+        int, one count per bin, of voxels labelled 0, 1 and 2 (NaN voxels, and cases with a
+        label other than 0, 1, 2, left out with a warning).
 
     Hints
     -----
@@ -349,10 +458,9 @@ def hu_histograms(root: Path | str, bin_edges=None) -> dict:
     edges = DEFAULT_BIN_EDGES if bin_edges is None else np.asarray(bin_edges, dtype=np.float64)
     if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
         raise ValueError(f"bin_edges must be at least two increasing numbers, got {bin_edges!r}")
-    n_bins = edges.size - 1
-    counts = np.zeros((3, n_bins), dtype=np.int64)
-    for case in find_lits_cases(Path(root)):
-        counts += _case_histograms(case, edges)
+    counts = np.zeros((3, edges.size - 1), dtype=np.int64)
+    for case_counts in _of_usable_cases(root, lambda case: _case_histograms(case, edges)):
+        counts += case_counts
     return {
         "bin_edges": edges.tolist(),
         "background": counts[BACKGROUND].tolist(),
@@ -363,7 +471,8 @@ def hu_histograms(root: Path | str, bin_edges=None) -> dict:
 
 def _has_tumour(case: LitsCase) -> bool:
     segmentation = nib.load(case.segmentation)
-    return any(bool((labels == TUMOUR).any()) for labels in _slabs(segmentation))
+    slabs = _slabs(segmentation, _slab_slices(segmentation))
+    return any(bool((labels == TUMOUR).any()) for labels in slabs)
 
 
 def dataset_summary(root: Path | str) -> dict:

@@ -14,6 +14,13 @@ Two quirks of the real data shape this code:
   ages are parsed from both forms.
 - A few files are damaged (not DICOM at all, or cut short). A scan reports them with a reason
   and goes on; one bad file never stops it.
+
+Real archives hold more than the dataset's own files, and this code must not misread them:
+valid images in the rarer encodings (explicit VR big endian; deflated, whose data set pydicom
+inflates into a buffer), files whose VR encoding is not the one their transfer syntax
+declares (pydicom reads them as it finds them, and so does this code, from the elements it
+read), and DICOM objects that hold no image (reports, presentation states, RT objects),
+reported as such rather than as truncated images.
 """
 
 import hashlib
@@ -29,6 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pydicom
+from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
 
 from imaging_course.datasets.siim.layout import (
@@ -55,6 +63,10 @@ NO_MASK = "-1"
 AS_WARNING = r"Invalid value for VR AS"
 """Start of pydicom's warning on a bare-integer PatientAge such as SIIM's."""
 
+VR_MISMATCH_WARNING = r"Expected (explicit|implicit) VR, but found (explicit|implicit) VR"
+"""pydicom's warning on a data set encoded otherwise than its transfer syntax says; it reads
+the data set as it finds it, which is right."""
+
 _AGE_PATTERN = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([DWMY]?)\s*$", re.IGNORECASE)
 _DAYS_PER_YEAR = 365.25
 _YEARS_PER_UNIT = {"": 1.0, "Y": 1.0, "M": 1 / 12, "W": 7 / _DAYS_PER_YEAR, "D": 1 / _DAYS_PER_YEAR}
@@ -80,6 +92,14 @@ class DamagedDicomError(ValueError):
     """A file whose header reads but which cannot be complete (e.g. its pixel data is cut)."""
 
 
+class NotAnImageError(ValueError):
+    """A DICOM object that holds no image: a structured report, a presentation state, ..."""
+
+
+class UndecodablePixelsWarning(UserWarning):
+    """An image left out of a statistic because its pixels cannot be decoded."""
+
+
 @contextmanager
 def _bare_age_warnings_silenced() -> Iterator[None]:
     # SIIM stores PatientAge as '38' instead of the DICOM form '038Y'. pydicom warns about such
@@ -89,6 +109,16 @@ def _bare_age_warnings_silenced() -> Iterator[None]:
     # warning still gets out.
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message=AS_WARNING, category=UserWarning)
+        yield
+
+
+@contextmanager
+def _vr_mismatch_tolerated() -> Iterator[None]:
+    # A file whose data set is encoded otherwise than its transfer syntax declares makes
+    # pydicom warn, then read it as it finds it, which is right; _check_pixel_data_complete
+    # follows what pydicom read. The warning carries no news for this code.
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message=VR_MISMATCH_WARNING, category=UserWarning)
         yield
 
 
@@ -124,38 +154,77 @@ def _stored_text(dataset: pydicom.Dataset, keyword: str) -> str:
     return "\\".join(str(item) for item in value)  # converted multi-value, e.g. PixelSpacing
 
 
-def _check_pixel_data_complete(handle, dataset: pydicom.Dataset, size: int) -> None:
-    """Raise :class:`DamagedDicomError` unless the Pixel Data element ends within the file.
+def _encoding_read(dataset: pydicom.Dataset) -> tuple[bool, bool]:
+    """(implicit VR, little endian) as pydicom actually read the data set: its elements keep
+    the encoding they were read with. (``dataset.original_encoding`` repeats the transfer
+    syntax's, in pydicom 3.0, even when pydicom found and read another.)"""
+    # Iterating the Dataset itself would convert every raw element; its tags do not.
+    for tag in dataset.keys():  # noqa: SIM118
+        element = dataset.get_item(tag)
+        if isinstance(element, RawDataElement):
+            return element.is_implicit_VR, element.is_little_endian
+    return dataset.original_encoding
 
-    ``handle`` stands where ``dcmread(..., stop_before_pixels=True)`` left it: at the start of
-    the Pixel Data element (pydicom rewinds there). Walking the element's item headers costs a
-    few seeks, so a file cut short is caught without decoding a single pixel.
-    """
-    syntax = dataset.file_meta.get("TransferSyntaxUID")
-    implicit = bool(syntax and syntax.is_implicit_VR)
-    endian = ">" if syntax and not syntax.is_little_endian else "<"
-    header = handle.read(8)
-    if len(header) < 8:
+
+def _sop_class_name(dataset: pydicom.Dataset) -> str | None:
+    """The name of the object's SOP class (``'Basic Text SR Storage'``), from the data set or
+    else the file meta group; ``None`` when neither says."""
+    uid = dataset.get("SOPClassUID") or dataset.file_meta.get("MediaStorageSOPClassUID")
+    return None if uid is None else pydicom.uid.UID(uid).name
+
+
+def _is_image(dataset: pydicom.Dataset) -> bool:
+    """Whether the object is an image: it has the Image Pixel module's Rows, or a SOP class
+    named an image's; a file cut before it says what it holds counts as an image (cut)."""
+    name = _sop_class_name(dataset)
+    return "Rows" in dataset or name is None or "Image" in name
+
+
+def _pixel_data_length(source, dataset: pydicom.Dataset) -> tuple[int, str]:
+    """Read the Pixel Data element's header from ``source``: its value length (undefined for
+    encapsulated data) and the byte order (``"<"`` or ``">"``) the data set was read in."""
+    implicit, little = _encoding_read(dataset)
+    endian = "<" if little else ">"
+    header = source.read(8)
+    if not header:
+        if not _is_image(dataset):
+            raise NotAnImageError(f"{_sop_class_name(dataset)}, no pixel data")
         raise DamagedDicomError("no Pixel Data element: the file ends after the header")
+    if len(header) < 8:
+        raise DamagedDicomError("the file ends inside the Pixel Data element's header")
     group, element = struct.unpack(f"{endian}HH", header[:4])
     if (group, element) != (0x7FE0, 0x0010):
         raise DamagedDicomError(
             f"expected Pixel Data (7FE0,0010), found ({group:04X},{element:04X})"
         )
     if implicit:
-        (length,) = struct.unpack(f"{endian}L", header[4:8])
-    else:
-        extra = handle.read(4)  # OB/OW: VR, two reserved bytes, then a 4-byte length
-        if len(extra) < 4:
-            raise DamagedDicomError("the file ends inside the Pixel Data element's header")
-        (length,) = struct.unpack(f"{endian}L", extra)
+        return struct.unpack(f"{endian}L", header[4:8])[0], endian
+    extra = source.read(4)  # OB/OW: VR, two reserved bytes, then a 4-byte length
+    if len(extra) < 4:
+        raise DamagedDicomError("the file ends inside the Pixel Data element's header")
+    return struct.unpack(f"{endian}L", extra)[0], endian
+
+
+def _check_pixel_data_complete(source, dataset: pydicom.Dataset) -> None:
+    """Raise :class:`DamagedDicomError` unless the Pixel Data element ends within the data, or
+    :class:`NotAnImageError` for an object that holds no image and so has no Pixel Data.
+
+    ``source`` stands where ``dcmread(..., stop_before_pixels=True)`` left it: at the start of
+    the Pixel Data element (pydicom rewinds there), in the file or, for a deflated file, in the
+    buffer pydicom inflated the data set into. Walking the element's item headers costs a few
+    seeks, so a file cut short is caught without decoding a single pixel.
+    """
+    start = source.tell()
+    size = source.seek(0, 2)
+    source.seek(start)
+    length, endian = _pixel_data_length(source, dataset)
     if length != _UNDEFINED_LENGTH:
-        if handle.tell() + length > size:
+        if source.tell() + length > size:
             raise DamagedDicomError(f"truncated: Pixel Data needs {length} bytes, file too short")
         return
     # Encapsulated (compressed) pixel data: items (offset table, fragments) up to a delimiter.
     while True:
-        item = handle.read(8)
+        item = source.read(8)
         if len(item) < 8:
             raise DamagedDicomError("truncated: the file ends inside the compressed Pixel Data")
         tag_group, tag_element, item_length = struct.unpack(f"{endian}HHL", item)
@@ -164,23 +233,26 @@ def _check_pixel_data_complete(handle, dataset: pydicom.Dataset, size: int) -> N
             return
         if tag != _ITEM_TAG:
             raise DamagedDicomError(f"unexpected tag {tag:08X} inside the compressed Pixel Data")
-        position = handle.tell() + item_length
+        position = source.tell() + item_length
         if position > size:
             raise DamagedDicomError("truncated: a Pixel Data fragment runs past the end of file")
-        handle.seek(position)
+        source.seek(position)
 
 
 def _read_header(path: Path) -> pydicom.Dataset:
     """The header of ``path`` (no pixels), after checking that its pixel data is complete.
 
     Raises :class:`~pydicom.errors.InvalidDicomError` for a file that is not DICOM Part 10,
-    :class:`DamagedDicomError` for a damaged one; whatever pydicom raises on damaged bytes
-    (``EOFError``, ``struct.error``, ``NotImplementedError``, ...) otherwise.
+    :class:`NotAnImageError` for an object that holds no image, :class:`DamagedDicomError` for
+    a damaged one; whatever pydicom raises on damaged bytes (``EOFError``, ``struct.error``,
+    ``NotImplementedError``, ...) otherwise.
     """
     with path.open("rb") as handle:
         dataset = pydicom.dcmread(handle, stop_before_pixels=True)
-        size = path.stat().st_size
-        _check_pixel_data_complete(handle, dataset, size)
+        # A deflated data set is inflated into dataset.buffer: its Pixel Data follows there.
+        _check_pixel_data_complete(
+            dataset.buffer if dataset.buffer is not None else handle, dataset
+        )
     if "Rows" not in dataset or "Columns" not in dataset:
         raise DamagedDicomError("no Rows/Columns: not an image")
     return dataset
@@ -209,7 +281,7 @@ def _scan(root: Path) -> tuple[pd.DataFrame, list[dict], list[dict]]:
     rows: list[dict] = []
     unreadable: list[dict] = []
     missing: list[dict] = []
-    with _bare_age_warnings_silenced():
+    with _bare_age_warnings_silenced(), _vr_mismatch_tolerated():
         for split in SPLITS:
             for path in find_siim_images(root, split=split):
                 relative = path.relative_to(root).as_posix()
@@ -218,6 +290,9 @@ def _scan(root: Path) -> tuple[pd.DataFrame, list[dict], list[dict]]:
                     row, lacking = _header_row(_read_header(path), image_id, split)
                 except InvalidDicomError as error:
                     unreadable.append({"path": relative, "reason": f"not DICOM: {error}"})
+                    continue
+                except NotAnImageError as error:
+                    unreadable.append({"path": relative, "reason": f"not an image: {error}"})
                     continue
                 # Damaged bytes make pydicom raise almost anything: EOFError or struct.error
                 # for a header cut short, NotImplementedError for a corrupted VR ('CJ'),
@@ -258,8 +333,10 @@ def scan_dicom_headers(root: Path | str) -> dict:
         ``rows``, ``columns`` (int, pixels), ``pixel_spacing_mm`` (float, first value of
         PixelSpacing; NaN if missing).
         ``"unreadable"``: list of ``{"path": path relative to root (POSIX), "reason": str}``
-        sorted by path: files that are not DICOM, and files cut short (even when their header
-        reads, their pixel data ends early).
+        sorted by path: files that are not DICOM, files cut short (even when their header
+        reads, their pixel data ends early), and DICOM objects that hold no image (a report,
+        a presentation state: reason ``"not an image: ..."``). Valid images in any encoding
+        (big endian, deflated, a VR encoding other than the transfer syntax declares) read.
 
     Hints
     -----
@@ -467,7 +544,7 @@ def _datasets(root: Path, table: pd.DataFrame) -> Iterator[tuple[pd.Series, pydi
     paths = {
         siim_image_id(path): path for split in SPLITS for path in find_siim_images(root, split)
     }
-    with _bare_age_warnings_silenced():
+    with _bare_age_warnings_silenced(), _vr_mismatch_tolerated():
         for _, header in table.iterrows():
             yield header, pydicom.dcmread(paths[header["image_id"]])
 
@@ -486,12 +563,14 @@ def intensity_statistics(root: Path | str) -> pd.DataFrame:
         One row per view, ``"AP"`` then ``"PA"``: ``view``, ``n_images`` (int),
         ``mean`` and ``std`` (float, population standard deviation, of all pixel values of
         that view's images pooled; NaN when the view has no image). Images without a view are
-        left out.
+        left out, and so is an image whose pixels cannot be decoded, with a warning that names
+        its file: one such file must not stop the statistic.
 
     Hints
     -----
     - ``dataset.pixel_array`` decodes the JPEG pixel data (a plugin such as pylibjpeg must be
       installed): https://pydicom.github.io/pydicom/stable/guides/user/pixel_data.html
+    - ``warnings.warn(message)`` reports a file left out and goes on.
     - Pool with running sums: ``n``, ``sum(x)``, ``sum(x**2)``, accumulated as int64 or
       float64 (a uint8 image squared overflows in its own dtype).
     """
@@ -500,7 +579,15 @@ def intensity_statistics(root: Path | str) -> pd.DataFrame:
     table = table[table["view"].isin(VIEWS)]
     totals = {view: [0, 0, 0, 0] for view in VIEWS}  # images, pixels, sum, sum of squares
     for header, dataset in _datasets(root, table):
-        values = dataset.pixel_array.astype(np.int64, copy=False)
+        try:
+            values = dataset.pixel_array.astype(np.int64, copy=False)
+        # No decoder for the data, or data no decoder understands: pydicom raises RuntimeError,
+        # ValueError, NotImplementedError... The image is left out, the others still count.
+        except Exception as error:
+            reason = " ".join(f"{type(error).__name__}: {error}".split())
+            message = f"{dataset.filename}: pixels cannot be decoded ({reason}); left out"
+            warnings.warn(message, UndecodablePixelsWarning, stacklevel=2)
+            continue
         total = totals[header["view"]]
         total[0] += 1
         total[1] += values.size
@@ -525,8 +612,10 @@ def duplicate_images(root: Path | str) -> list[list[str]]:
     """Groups of images (both splits) whose pixel data are identical.
 
     Identical means the same stored Pixel Data bytes (compressed as they are): equal bytes
-    decode to equal pixels, and a lossy JPEG re-encode changes the pixels, so equal images of
-    this dataset have equal bytes. Comparing bytes is over ten times faster than decoding.
+    decode to equal pixels, and comparing bytes is over ten times faster than decoding. Only
+    exact copies are asked for: a near-duplicate (the same picture JPEG-encoded again at
+    another quality, or moved by a few pixels) has other bytes, so no hash of the bytes finds
+    it; that takes the decoded pixels.
 
     Parameters
     ----------

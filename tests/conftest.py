@@ -23,7 +23,7 @@ from nbclient import NotebookClient
 from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.site_build import REPO_ROOT, build_site
 
-pytest_plugins = ["sphinx.testing.fixtures"]
+pytest_plugins = ["sphinx.testing.fixtures", "real_file_kinds"]
 
 CHROMIUM = os.environ.get("COURSE_TEST_CHROMIUM", "/usr/bin/chromium")
 """Debian's chromium: the browser tests drive it (Playwright's own download does not work here).

@@ -19,7 +19,8 @@ def _run(*arguments: str) -> subprocess.CompletedProcess:
 def test_help_explains_every_option():
     result = _run("generate", "--help")
     assert result.returncode == 0
-    for option in ("--scale", "--seed", "--out", "--quiet", "--no-manifest", "siim", "lits"):
+    for option in ("--scale", "--seed", "--out", "--quiet", "--no-manifest", "--layout", "siim",
+                   "lits", "stage1", "stage2"):  # fmt: skip
         assert option in result.stdout
     assert "byte-identical" in result.stdout
 
@@ -37,13 +38,13 @@ def test_help_gives_the_sizes_the_plans_write():
         scale: format_bytes(sum(case_bytes(plan) for plan in plan_lits(scale, 0)))
         for scale in ("sample", "full")
     }
-    assert sizes == {"sample": "647 MB", "full": "48.4 GB"}
-    assert "LiTS 8 cases, about 650 MB" in help_text
-    assert "LiTS 131 cases, 48.4 GB for seed 0" in help_text
+    assert sizes == {"sample": "824 MB", "full": "53.7 GB"}
+    assert "LiTS 8 cases, about 820 MB" in help_text
+    assert "LiTS 131 cases, 53.7 GB for seed 0" in help_text
     full_gb = [
         sum(case_bytes(plan) for plan in plan_lits("full", seed)) / 1e9 for seed in (1, 2, 3)
     ]
-    assert all(42 <= size <= 52 for size in full_gb)
+    assert all(46 <= size <= 60 for size in full_gb)
 
 
 def test_a_bad_scale_is_one_line_and_exit_2(tmp_path):
@@ -91,3 +92,13 @@ def test_no_manifest_flag_leaves_it_out(tmp_path):
     result = _run("generate", "siim", "--scale", "tiny", "--out", str(out), "--no-manifest")
     assert result.returncode == 0, result.stderr
     assert not (out / "MANIFEST.json").exists()
+
+
+def test_a_layout_for_lits_is_one_line_and_exit_2(tmp_path):
+    out = tmp_path / "x"
+    result = _run("generate", "lits", "--scale", "tiny", "--layout", "stage2", "--out", str(out))
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [
+        "error: --layout is for siim: lits has one layout"
+    ]
+    assert not out.exists()

@@ -13,6 +13,7 @@ import time
 import nibabel as nib
 import numpy as np
 import pytest
+from scipy import ndimage
 
 from imaging_course.datasets.generation import GenerationError
 from imaging_course.datasets.lits.cases import plan_lits
@@ -33,6 +34,7 @@ from imaging_course.datasets.lits.phantom import (
     draw_anatomy,
     tissue_slab,
 )
+from imaging_course.datasets.lits.storage import INT16, SCALED_INT16
 
 REAL_ORIENTATIONS = {
     **dict.fromkeys(range(28), "LAS"),
@@ -77,22 +79,42 @@ def test_files_sit_in_the_kaggle_part_folders(tiny):
     assert not [name for name in names if name.endswith((".gz", ".part"))]
 
 
-def test_headers_are_uncompressed_nifti1_int16_and_uint8(tiny):
+NIFTI_DATATYPES = {2: "uint8", 4: "int16", 16: "float32"}
+"""The NIfTI-1 datatype codes of the dtypes the real files use (nifti1.h)."""
+
+
+def test_headers_are_uncompressed_nifti1_in_the_real_data_types(tiny):
+    seen = set()
     for case in find_lits_cases(tiny):
-        for path, datatype, itemsize in (
-            (case.volume, NIFTI_DATATYPE_INT16, 2),
-            (case.segmentation, NIFTI_DATATYPE_UINT8, 1),
-        ):
+        for path, role in ((case.volume, "volume"), (case.segmentation, "segmentation")):
             raw = path.read_bytes()
             assert raw[344:348] == b"n+1\x00", path
             # nib.load resets vox_offset in the image's header copy: read the stored one.
             header = nib.Nifti1Header.from_fileobj(io.BytesIO(raw[:352]))
-            assert int(header["datatype"]) == datatype
+            dtype = NIFTI_DATATYPES[int(header["datatype"])]
+            slope, inter = header.get_slope_inter()  # (None, None): no scaling
+            scaled = slope is not None and (slope, inter) != (1.0, 0.0)
+            seen.add((role, dtype, scaled))
             assert int(header["vox_offset"]) == 352
             assert header["dim"][0] == 3
             nx, ny, nz = header.get_data_shape()
             assert (nx, ny) == (64, 64)
-            assert len(raw) == 352 + nx * ny * nz * itemsize
+            assert len(raw) == 352 + nx * ny * nz * np.dtype(dtype).itemsize
+            values = _array(path)
+            assert np.array_equal(values, np.rint(values)), path  # whole HU, whole labels
+            if scaled:
+                stored = np.asarray(nib.load(path).dataobj.get_unscaled())
+                assert np.array_equal(values, slope * stored + inter)
+                assert not np.array_equal(values, stored)
+    # Every way the real files store their values, among four cases.
+    assert seen >= {
+        ("volume", "int16", False),
+        ("volume", "float32", False),
+        ("volume", "int16", True),
+        ("segmentation", "uint8", False),
+        ("segmentation", "float32", False),
+    }
+    assert not {role for role, dtype, scaled in seen if role == "segmentation" and scaled}
 
 
 def test_affines_give_the_real_orientation_of_each_case_number(tiny):
@@ -113,7 +135,7 @@ def test_one_segmentation_affine_differs_while_the_arrays_line_up(tiny):
             mismatched.append(case.case_id)
             # Aligned arrays: the voxels labelled liver hold liver HU, not a flipped mixture.
             hu, labels = _array(case.volume), _array(case.segmentation)
-            assert 60 - 30 < hu[labels == 1].mean() < 160 + 30
+            assert 29 - 30 < hu[labels == 1].mean() < 165 + 30
             assert hu[labels == 1].std() < 40
     assert len(mismatched) == 1
     assert 48 <= mismatched[0] <= 52
@@ -145,6 +167,9 @@ def test_minima_and_maxima_are_the_scanner_values(tiny):
     assert all(high >= 1023 for _, high in extremes)
 
 
+DENSITY_CONTRAST_HU = {"hypodense": (-80, -8), "isodense": (-8, 8), "hyperdense": (15, 70)}
+"""Tumour mean minus liver mean (HU) of each density: darker, about the same, brighter."""
+
 TISSUE_RANGES_HU = {
     AIR: (-1024, -960),
     FAT: (-160, -40),
@@ -173,9 +198,12 @@ def test_tissue_intensities_are_ct_like(tiny):
             assert np.percentile(values, 1) >= low, code
             assert np.percentile(values, 99) <= high, code
         liver_mean = hu[tissue == LIVER].mean()
-        assert 60 - 3 <= liver_mean <= 160 + 3
+        assert 29 - 3 <= liver_mean <= 165 + 3
         if (tissue == TUMOUR).any():
-            assert hu[tissue == TUMOUR].mean() < liver_mean - 20
+            contrast = hu[tissue == TUMOUR].mean() - liver_mean
+            # The plan says which density the case was given; its voxels must show it.
+            low, high = DENSITY_CONTRAST_HU[plan.lesion_density]
+            assert low <= contrast <= high, (plan.case_id, plan.lesion_density, contrast)
 
 
 def test_same_seed_gives_identical_bytes_and_another_seed_other_values(tiny, tmp_path):
@@ -248,7 +276,7 @@ def test_files_are_readable_by_everyone(tiny):
 
 def test_a_failed_write_leaves_no_file_under_the_real_name(tmp_path):
     path = tmp_path / "volume_pt1" / "volume-0.nii"
-    writer = NiftiSlabWriter(path, (4, 4, 8), np.int16, np.eye(4))
+    writer = NiftiSlabWriter(path, (4, 4, 8), INT16, np.eye(4))
     with pytest.raises(RuntimeError, match="disk gone"), writer:  # noqa: PT012
         writer.write(np.zeros((4, 4, 4), np.int16))
         raise RuntimeError("disk gone")
@@ -257,22 +285,84 @@ def test_a_failed_write_leaves_no_file_under_the_real_name(tmp_path):
 
 def test_too_few_slices_is_an_error_naming_the_file(tmp_path):
     path = tmp_path / "volume-0.nii"
-    writer = NiftiSlabWriter(path, (4, 4, 8), np.int16, np.eye(4))
+    writer = NiftiSlabWriter(path, (4, 4, 8), INT16, np.eye(4))
     with pytest.raises(ValueError, match=r"volume-0\.nii: 4 slices written, 8 expected"), writer:
         writer.write(np.zeros((4, 4, 4), np.int16))
     assert not path.exists()
 
 
-def test_manifest_records_the_quirks_and_can_be_left_out(tiny, tmp_path):
+def test_a_scaled_volume_stores_numbers_that_nibabel_scales_back_to_hu(tmp_path):
+    path = tmp_path / "volume-1.nii"
+    hu = np.array([-3024, -1024, -1, 0, 41, 3071, 4500, 60], dtype=np.int16).reshape(2, 2, 2)
+    with NiftiSlabWriter(path, hu.shape, SCALED_INT16, np.eye(4)) as writer:
+        writer.write(hu)
+    image = nib.load(path)
+    assert image.get_data_dtype() == np.int16
+    np.testing.assert_array_equal(np.asarray(image.dataobj), hu)
+    np.testing.assert_array_equal(np.asarray(image.dataobj.get_unscaled()), (hu + 1024) * 2)
+    with pytest.raises(ValueError, match="cannot store values from"):
+        SCALED_INT16.stored(np.array([27572]))
+
+
+def _lesions(labels: np.ndarray) -> dict[int, int]:
+    """Lesions (connected components of label 2) under 6-, 18- and 26-connectivity."""
+    tumour = labels == 2
+    return {
+        neighbours: ndimage.label(tumour, ndimage.generate_binary_structure(3, rank))[1]
+        for neighbours, rank in ((6, 1), (18, 2), (26, 3))
+    }
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 1234])
+def test_lesions_touching_at_an_edge_or_corner_count_apart_by_connectivity(tiny, tmp_path, seed):
+    """What a grader needs to tell 6- from 26-connectivity, in every seed (held-out data is
+    tiny, with a random seed): cases where 6-connectivity counts more lesions than 26, both an
+    edge contact (18 counts as 26) and a corner contact (18 counts as 6)."""
+    root = tiny if seed == 0 else tmp_path / f"seed-{seed}"
+    generate_lits(root, scale="tiny", seed=seed, progress=False)
+    counts = [_lesions(_array(case.segmentation)) for case in find_lits_cases(root)]
+    apart = [c for c in counts if c[6] > c[26]]
+    assert any(c[18] == c[26] for c in apart), counts  # an edge contact
+    assert any(c[18] == c[6] for c in apart), counts  # a corner contact
+    manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
+    assert manifest["counts"]["touching_lesions"] == len(apart)
+
+
+@pytest.mark.parametrize("scale", ["tiny", "sample"])
+def test_every_seed_plans_an_edge_and_a_corner_contact(scale):
+    for seed in range(200):
+        touching = [plan.touching for plan in plan_lits(scale, seed) if not plan.tumour_free]
+        assert {"edge", "corner"} <= set(touching), (scale, seed)
+
+
+def test_the_touching_pair_finds_a_place_in_every_sample_case_that_plans_one():
+    for seed in range(8):
+        for plan in plan_lits("sample", seed):
+            if plan.touching is not None:
+                draw_anatomy(plan)  # raises RuntimeError when no place is found
+
+
+def test_manifest_records_what_was_planted_and_can_be_left_out(tiny, tmp_path):
     manifest = json.loads((tiny / "MANIFEST.json").read_text(encoding="utf-8"))
     kinds = {entry["kind"]: entry for entry in manifest["planted"]}
-    assert manifest["counts"] == {"affine_mismatch": 1, "extreme_range": 1, "tumour_free": 1}
+    assert manifest["counts"] == {
+        "affine_mismatch": 1,
+        "extreme_range": 1,
+        "tumour_free": 1,
+        "float_volume": 1,
+        "scaled_volume": 1,
+        "float_segmentation": 1,
+        "isodense_tumours": 1,
+        "hyperdense_tumours": 1,
+        "touching_lesions": 2,
+    }  # and no thin_slices: tiny slices are three times the planned spacing apart
     for entry in manifest["planted"]:
         assert (tiny / entry["path"]).is_file()
     assert "-10522" in kinds["extreme_range"]["detail"]
     assert kinds["affine_mismatch"]["path"].startswith("segmentations/segmentation-")
+    assert "scl_slope 0.5, scl_inter -1024" in kinds["scaled_volume"]["detail"]
     stamp = json.loads((tiny / ".complete").read_text(encoding="utf-8"))
-    assert stamp == {"dataset": "lits", "scale": "tiny", "seed": 0, "version": "2"}
+    assert stamp == {"dataset": "lits", "scale": "tiny", "seed": 0, "version": "3"}
 
     generate_lits(tmp_path / "held-out", scale="tiny", seed=0, progress=False, manifest=False)
     assert not (tmp_path / "held-out" / "MANIFEST.json").exists()

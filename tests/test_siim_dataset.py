@@ -1,5 +1,5 @@
-"""The SIIM stand-in as written to disk and read back: headers, UIDs, sizes, labels, dirt,
-and the real data's proportions at sample scale."""
+"""The SIIM stand-in as written to disk and read back: headers, UIDs, sizes, labels, planted
+problems, and the real data's proportions at sample scale."""
 
 import hashlib
 import json
@@ -19,10 +19,11 @@ from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labe
 from imaging_course.datasets.siim.rle import decode_siim_rle
 from imaging_course.datasets.siim.scan import (
     SCANNED_KEYWORDS,
+    SiimFileError,
     read_siim_pixels,
     scan_siim_headers,
 )
-from imaging_course.datasets.siim.survey import DIRT_KINDS, find_siim_dirt
+from imaging_course.datasets.siim.survey import DECODED_KINDS, PLANTED_KINDS, find_siim_planted
 
 # The header of every real file (DATASETS.md), written out here rather than read from the
 # generator, so that a change in header.py cannot silently change what is tested.
@@ -193,8 +194,14 @@ def test_a_few_files_have_no_rows_and_a_few_rows_no_file(sample_siim):
 def test_reading_the_files_finds_what_the_manifest_lists(tiny_siim):
     counts = _manifest(tiny_siim)["counts"]
     assert counts["row_without_file"] == 1
+    assert counts["reencoded_duplicate"] == counts["shifted_duplicate"] == 1
 
-    assert find_siim_dirt(tiny_siim) == dict.fromkeys(DIRT_KINDS, 0) | counts
+    found = find_siim_planted(tiny_siim)
+
+    # Near-duplicates need every picture decoded: a scan of the files leaves them uncounted.
+    assert {kind: found.pop(kind) for kind in DECODED_KINDS} == dict.fromkeys(DECODED_KINDS)
+    scanned = [kind for kind in PLANTED_KINDS if kind not in DECODED_KINDS]
+    assert found == {kind: counts.get(kind, 0) for kind in scanned}
 
 
 def test_proportions_match_the_real_data(sample_siim):
@@ -228,6 +235,9 @@ def test_masks_are_small_apical_lateral_and_sometimes_several(sample_siim):
     assert np.median(sides) > 0.2  # along the lateral chest wall
     rows_per_image = masks.groupby("ImageId").size()
     assert (rows_per_image >= 2).sum() >= 3
+    # A long tail, as in the real CSV (about 11,600 rows for 10,675 images, up to about 10).
+    assert rows_per_image.max() >= 5
+    assert 1.2 <= rows_per_image.mean() <= 1.6
     overlapping = 0
     for image_id in rows_per_image[rows_per_image >= 2].index:
         decoded = [decode_siim_rle(r) > 0 for r in masks.loc[masks.ImageId == image_id].iloc[:, 1]]
@@ -282,6 +292,52 @@ def test_duplicates_share_pixels_and_patient_under_new_uids(tiny_siim):
             assert first[keyword].value != second[keyword].value
 
 
+def _copies(root: Path, kind: str) -> list[tuple[Path, Path, str]]:
+    """(copy, original, detail) of each planted copy of ``kind``."""
+    return [
+        (root / entry["path"], root / re.search(r"dicom-images-\S+\.dcm", entry["detail"])[0],
+         entry["detail"])
+        for entry in _manifest(root)["planted"]
+        if entry["kind"] == kind
+    ]  # fmt: skip
+
+
+def test_a_reencoded_copy_has_other_bytes_and_nearly_the_same_pixels(tiny_siim):
+    ((copy, original, _),) = _copies(tiny_siim, "reencoded_duplicate")
+    first, second = pydicom.dcmread(original), pydicom.dcmread(copy)
+    assert first.PixelData != second.PixelData  # a hash of the bytes cannot pair them
+    assert first.PatientID == second.PatientID
+    difference = np.abs(first.pixel_array.astype(int) - second.pixel_array.astype(int))
+    assert 0 < difference.mean() < 2  # JPEG noise only
+    other = pydicom.dcmread(_clean_files(tiny_siim)[0]).pixel_array.astype(int)
+    assert np.abs(other - first.pixel_array).mean() > 10 * difference.mean()
+
+
+def test_a_shifted_copy_moves_the_picture_and_its_masks(tiny_siim):
+    ((copy, original, detail),) = _copies(tiny_siim, "shifted_duplicate")
+    rows, columns = (
+        int(n) for n in re.search(r"moved (-?\d+) rows and (-?\d+) columns", detail).groups()
+    )
+    assert 3 <= abs(rows) <= 12
+    assert 3 <= abs(columns) <= 12
+    first, second = read_siim_pixels(original).astype(int), read_siim_pixels(copy).astype(int)
+    inner = (slice(20, -20), slice(20, -20))
+    moved = np.roll(first, (rows, columns), axis=(0, 1))
+    assert np.abs(moved - second)[inner].mean() < 3
+    assert np.abs(first - second)[inner].mean() > 3 * np.abs(moved - second)[inner].mean()
+    labels = read_siim_labels(tiny_siim)
+    masks = {
+        path.stem: [decode_siim_rle(rle) for rle in labels.loc[labels["ImageId"] == path.stem,
+                                                               "EncodedPixels"]]
+        for path in (original, copy)
+    }  # fmt: skip
+    assert len(masks[copy.stem]) == len(masks[original.stem])
+    for before, after in zip(masks[original.stem], masks[copy.stem], strict=True):
+        np.testing.assert_array_equal(
+            np.roll(before, (rows, columns), axis=(0, 1))[inner], after[inner]
+        )
+
+
 def test_a_scan_reports_a_bad_file_with_its_path_and_goes_on(tiny_siim):
     files = find_siim_images(tiny_siim, "train")
     headers, unreadable = scan_siim_headers(files)
@@ -323,3 +379,36 @@ def test_no_damaged_file_stops_a_scan_each_is_listed_with_path_and_reason(tiny_s
     assert all(str(bad.path) in bad.reason for bad in unreadable[2:5])
     assert list(headers["path"]) == [copies[0], copies[7]]
     assert headers[list(SCANNED_KEYWORDS)].notna().all().all()
+
+
+def test_real_kinds_of_files_are_read_or_reported_never_misread(siim_kinds):
+    """Valid images in the rarer encodings read with their true pixels; objects without an
+    image are 'not an image', not truncated; cut and undecodable pixels name their file."""
+    files = siim_kinds.files
+    headers, unreadable = scan_siim_headers(kind.path for kind in files.values())
+
+    problems = {bad.path.stem: bad.problem for bad in unreadable}
+    assert problems == {files[name].path.stem: "not_an_image" for name in siim_kinds.not_images}
+    assert all("not an image" in bad.reason for bad in unreadable)
+    table = headers.set_index("ImageId")
+    for name in (*siim_kinds.valid_images, "native_cut_short", "undecodable_jpeg"):
+        row = table.loc[files[name].path.stem]
+        assert (row["PatientAge"], row["ViewPosition"], row["PixelSpacing"]) == (
+            "061Y",
+            "AP",
+            "0.143",
+        ), name
+    for name in siim_kinds.valid_images:
+        np.testing.assert_array_equal(read_siim_pixels(files[name].path), files[name].pixels)
+    for name, problem in (("native_cut_short", "truncated"), ("undecodable_jpeg", "undecodable"),
+                          ("structured_report", "not_an_image")):  # fmt: skip
+        with pytest.raises(SiimFileError, match=re.escape(str(files[name].path))) as caught:
+            read_siim_pixels(files[name].path)
+        assert caught.value.problem == problem
+
+
+def test_the_survey_counts_no_report_as_a_truncated_file(siim_kinds):
+    counts = find_siim_planted(siim_kinds.root)
+    assert counts["truncated"] == 1  # the native pixel data cut short, and nothing else
+    assert counts["not_dicom"] == 0
+    assert counts["duplicate"] == 0

@@ -45,7 +45,7 @@ def test_same_seed_gives_identical_bytes_another_seed_other_ones(reference, tmp_
         digest for name, digest in same.items() if name.endswith(".dcm")
     }
     stamp = json.loads((reference / ".complete").read_text(encoding="utf-8"))
-    assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "2"}
+    assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "3"}
 
 
 def test_killed_generation_is_completed_by_a_rerun(reference, tmp_path):
@@ -157,6 +157,13 @@ def test_a_foreign_folder_is_refused(tmp_path):
 def test_another_seed_in_our_folder_is_refused(reference):
     with pytest.raises(GenerationError, match="holds siim scale tiny seed 7"):
         generate_siim(reference, scale="tiny", seed=9, progress=False)
+
+
+def test_another_layout_in_our_folder_is_refused(reference):
+    with pytest.raises(GenerationError, match="not siim scale tiny seed 7 in the stage2 layout"):
+        generate_siim(reference, scale="tiny", seed=7, progress=False, layout="stage2")
+    with pytest.raises(GenerationError, match="unknown layout 'stage3'"):
+        generate_siim(reference, scale="tiny", seed=7, progress=False, layout="stage3")
 
 
 def test_too_little_disk_is_refused_before_writing(tmp_path):

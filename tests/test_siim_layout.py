@@ -1,5 +1,8 @@
-"""The readers accept the stage-2 download (flat images, CSV header without the space)."""
+"""The readers accept the stage-2 download: ``stage_2_train.csv`` (header without the space)
+labelling stage 1's training and test images, new unlabelled test images in the flat
+``stage_2_images/``, and a download that put every image in that flat folder."""
 
+import json
 import shutil
 from pathlib import Path
 
@@ -65,3 +68,58 @@ def test_missing_layout_and_bad_split_are_named(tmp_path):
         siim_labels_csv(tmp_path)
     with pytest.raises(ValueError, match="split"):
         find_siim_images(tmp_path, "validation")
+
+
+@pytest.fixture(scope="module")
+def stage2(tmp_path_factory) -> Path:
+    """A tiny stand-in written in the stage-2 layout by the generator."""
+    root = tmp_path_factory.mktemp("siim-stage2") / "tiny"
+    generate_siim(root, scale="tiny", seed=2, progress=False, layout="stage2")
+    return root
+
+
+def test_stage2_training_images_are_both_stage1_folders(stage2):
+    nested = {
+        folder: sorted((stage2 / folder).glob("*/*/*.dcm"))
+        for folder in ("dicom-images-train", "dicom-images-test")
+    }
+    flat = sorted((stage2 / "stage_2_images").glob("*.dcm"))
+    assert (len(nested["dicom-images-train"]), len(nested["dicom-images-test"]), len(flat)) == (
+        24,
+        6,
+        6,
+    )
+    assert not (stage2 / "train-rle.csv").exists()
+    assert siim_labels_csv(stage2).name == "stage_2_train.csv"
+
+    train, test = find_siim_images(stage2, "train"), find_siim_images(stage2, "test")
+
+    assert train == sorted(nested["dicom-images-train"] + nested["dicom-images-test"])
+    assert test == flat
+
+
+def test_stage2_labels_cover_stage1_train_and_test_but_not_the_new_images(stage2):
+    text = (stage2 / "stage_2_train.csv").read_text(encoding="utf-8")
+    assert text.startswith("ImageId,EncodedPixels\n")
+    assert ", " not in text
+    labelled = set(read_siim_labels(stage2)["ImageId"])
+    stage1_test = {siim_image_id(p) for p in (stage2 / "dicom-images-test").rglob("*.dcm")}
+    new = {siim_image_id(p) for p in (stage2 / "stage_2_images").glob("*.dcm")}
+    assert stage1_test <= labelled
+    assert not new & labelled
+    training = {siim_image_id(p) for p in find_siim_images(stage2, "train")}
+    manifest = json.loads((stage2 / "MANIFEST.json").read_text(encoding="utf-8"))
+    planted = {kind: {Path(e["path"]).stem for e in manifest["planted"] if e["kind"] == kind}
+               for kind in ("no_label_row", "row_without_file")}  # fmt: skip
+    assert training - labelled == planted["no_label_row"]
+    assert labelled - training == planted["row_without_file"]
+    assert manifest["layout"] == "stage2"
+
+
+def test_a_stage1_folder_with_a_missing_split_folder_reads_the_other(tmp_path):
+    folder = tmp_path / "dicom-images-train" / "study" / "series"
+    folder.mkdir(parents=True)
+    (folder / "1.2.3.dcm").write_bytes(b"")
+    (tmp_path / "train-rle.csv").write_text("ImageId, EncodedPixels\n1.2.3, -1\n")
+    assert find_siim_images(tmp_path, "train") == [folder / "1.2.3.dcm"]
+    assert find_siim_images(tmp_path, "test") == []

@@ -61,14 +61,18 @@ def _axis_codes(affine: np.ndarray) -> str:
     return "".join(codes)
 
 
-def _write_case(root: Path, case_id: int, hu: np.ndarray, labels: np.ndarray, affine) -> None:
-    """One case in the Kaggle layout: volume_pt1/volume-N.nii, segmentations/segmentation-N.nii."""
+def _write_case(root: Path, case_id: int, hu, labels: np.ndarray, affine) -> None:
+    """One case in the Kaggle layout: volume_pt1/volume-N.nii, segmentations/segmentation-N.nii.
+
+    ``hu`` is an array of HU or a ready volume image (another dtype, a scaling); ``labels``
+    keep their dtype when it is float32, else are stored as uint8."""
     (root / "volume_pt1").mkdir(parents=True, exist_ok=True)
     (root / "segmentations").mkdir(parents=True, exist_ok=True)
-    nib.save(nib.Nifti1Image(hu, affine), root / "volume_pt1" / f"volume-{case_id}.nii")
+    volume = hu if isinstance(hu, nib.Nifti1Image) else nib.Nifti1Image(hu, affine)
+    nib.save(volume, root / "volume_pt1" / f"volume-{case_id}.nii")
+    stored = labels if labels.dtype == np.float32 else labels.astype(np.uint8)
     nib.save(
-        nib.Nifti1Image(labels.astype(np.uint8), affine),
-        root / "segmentations" / f"segmentation-{case_id}.nii",
+        nib.Nifti1Image(stored, affine), root / "segmentations" / f"segmentation-{case_id}.nii"
     )
 
 
@@ -142,23 +146,98 @@ def test_lesions_crossing_slab_borders_are_counted_once(tmp_path):
     assert row["liver_extent_mm"] == pytest.approx(3 * slab * 2.0)
 
 
-def test_labels_outside_0_1_2_name_the_file(tmp_path):
+def test_a_case_with_labels_outside_0_1_2_is_left_out_by_name(tmp_path):
     labels = np.zeros((4, 4, 4), dtype=np.uint8)
     labels[1, 1, 1] = 3
     _write_case(tmp_path, 5, np.zeros((4, 4, 4), np.int16), labels, np.eye(4))
-    with pytest.raises(ValueError, match=r"segmentation-5\.nii: label 3"):
-        solution.case_statistics(tmp_path)
+    labels[1, 1, 1] = 1
+    _write_case(tmp_path, 6, np.zeros((4, 4, 4), np.int16), labels, np.eye(4))
+
+    with pytest.warns(solution.LeftOutWarning, match=r"segmentation-5\.nii: label 3 is not"):
+        statistics = solution.case_statistics(tmp_path)
+
+    assert list(statistics["case_id"]) == [6]
 
 
-def test_case_statistics_memory_stays_near_a_slab(tmp_path):
+def _warned(function, *arguments, **options) -> tuple[object, list[str]]:
+    """``function``'s result and the messages of the warnings it gave, which must say what
+    they left out."""
+    with pytest.warns(UserWarning, match="left out") as caught:
+        result = function(*arguments, **options)
+    return result, [str(warning.message) for warning in caught]
+
+
+def _lesions(tumour: np.ndarray) -> int:
+    return ndimage.label(tumour, structure=np.ones((3, 3, 3)))[1]
+
+
+def test_real_kinds_of_files_are_read_or_left_out_never_misread(lits_kinds):
+    """4-D files of one frame read as volumes; NaN voxels leave the HU statistics (not the
+    volumes); float labels outside 0, 1, 2 leave their case out; 4-D files of several frames,
+    NIfTI-2 and CIFTI-2 files are no case. Each with a warning naming its file."""
+    cases = lits_kinds.cases
+    labelled = {name: kind for name, kind in cases.items() if kind.labels is not None}
+    readable = {name: kind for name, kind in cases.items() if kind.hu is not None}
+
+    table, table_warnings = _warned(solution.volume_table, lits_kinds.root)
+    statistics, statistics_warnings = _warned(solution.case_statistics, lits_kinds.root)
+    histograms, histogram_warnings = _warned(
+        solution.hu_histograms, lits_kinds.root, bin_edges=[-1100, -500, 0, 100, 200]
+    )
+    table, statistics = table.set_index("case_id"), statistics.set_index("case_id")
+
+    assert sorted(table.index) == sorted(kind.case_id for kind in readable.values())
+    for kind in readable.values():
+        row = table.loc[kind.case_id]
+        assert (row["nx"], row["ny"], row["nz"]) == kind.hu.shape
+        assert (row["hu_min"], row["hu_max"]) == (np.nanmin(kind.hu), np.nanmax(kind.hu))
+    assert sorted(statistics.index) == sorted(kind.case_id for kind in labelled.values())
+    expected = np.zeros((3, 4), dtype=np.int64)
+    for kind in labelled.values():
+        row = statistics.loc[kind.case_id]
+        liver = kind.labels == 1
+        assert row["liver_ml"] == pytest.approx((kind.labels >= 1).sum() * 0.8 * 0.8 * 2.5 / 1000)
+        hu = kind.hu.astype(np.float64)
+        assert row["liver_hu_mean"] == pytest.approx(np.nanmean(hu[liver]), rel=1e-9)
+        assert row["tumour_hu_std"] == pytest.approx(np.nanstd(hu[kind.labels == 2]), rel=1e-6)
+        assert row["lesion_count"] == _lesions(kind.labels == 2)
+        for label in (0, 1, 2):
+            values = kind.hu[(kind.labels == label) & ~np.isnan(kind.hu)]
+            expected[label] += np.histogram(
+                np.clip(values, -1100, 200), [-1100, -500, 0, 100, 200]
+            )[0]
+    assert [histograms[name] for name in ("background", "liver", "tumour")] == expected.tolist()
+
+    messages = table_warnings + statistics_warnings + histogram_warnings
+    nan_volume = f"volume-{cases['nan_voxels'].case_id}.nii:"
+    assert [
+        m.split(", left out of the ")[1] for m in messages if f"{nan_volume} 9 voxels are NaN" in m
+    ] == ["HU range", "histograms"]
+    # case_statistics leaves out the NaN voxels of liver and tumour; background is not read.
+    assert sum(f"{nan_volume} 6 voxels are NaN" in message for message in statistics_warnings) == 1
+    bad_labels = f"segmentation-{cases['float_labels_outside_0_1_2'].case_id}.nii: label 1.5"
+    assert sum(bad_labels in message for message in messages) == 2  # case statistics, histograms
+    for name in lits_kinds.left_out_by_the_headers:
+        assert sum(f"volume-{cases[name].case_id}.nii: left out" in m for m in messages) == 3
+
+
+@pytest.mark.parametrize(
+    ("volume_dtype", "slope", "labels_dtype"),
+    [(np.int16, 1.0, np.uint8), (np.float32, 1.0, np.float32), (np.int16, 0.5, np.uint8)],
+)
+def test_case_statistics_memory_stays_near_a_slab(tmp_path, volume_dtype, slope, labels_dtype):
+    """Whatever the files store: a scaled int16 volume reads as float64 (4 times its bytes),
+    float32 labels are 4 times uint8's."""
     shape = (128, 128, 40 * solution.SLAB_SLICES)
     hu = np.random.default_rng(0).integers(-1024, 400, shape, dtype=np.int16)
     labels = np.zeros(shape, dtype=np.uint8)
     labels[30:90, 30:90, 10:-10] = 1
     labels[50:60, 50:60, 100:200] = 2
-    _write_case(tmp_path, 0, hu, labels, np.diag([0.7, 0.7, 1.0, 1.0]))
-    whole_volume_bytes = hu.nbytes  # 20 MB as stored; get_fdata would need 4 times that
-    del hu, labels
+    whole_volume_bytes = hu.nbytes  # 20 MB as int16; get_fdata would need 4 times that
+    volume = nib.Nifti1Image((hu / slope).astype(volume_dtype), np.diag([0.7, 0.7, 1.0, 1.0]))
+    volume.header.set_slope_inter(slope, 0.0)
+    _write_case(tmp_path, 0, volume, labels.astype(labels_dtype), volume.affine)
+    del hu, labels, volume
 
     tracemalloc.start()
     try:

@@ -2,7 +2,7 @@
 
 Facts come from the generated tiny dataset: files counted on disk, raw header bytes read
 without pydicom's value conversion, full pixel decodes, ``train-rle.csv`` parsed with the
-``csv`` module, the course's own RLE codec, and the planted dirt listed in MANIFEST.json.
+``csv`` module, the course's own RLE codec, and the planted problems listed in MANIFEST.json.
 Small edits of generated files (an age written ``038Y``, headers cut short) check the rest.
 """
 
@@ -91,8 +91,8 @@ def _raw_text(dataset: pydicom.Dataset, keyword: str) -> str:
     return "" if element is None or element.value is None else element.value.decode().strip()
 
 
-def _csv_rows(root: Path) -> list[tuple[str, str]]:
-    with (root / "train-rle.csv").open(newline="", encoding="utf-8") as handle:
+def _csv_rows(root: Path, name: str = "train-rle.csv") -> list[tuple[str, str]]:
+    with (root / name).open(newline="", encoding="utf-8") as handle:
         reader = csv.reader(handle)
         next(reader)
         return [(image_id.strip(), rle.strip()) for image_id, rle in reader]
@@ -263,6 +263,65 @@ def test_the_stage_2_flat_layout_reads_alike(small_copy, tmp_path):
     assert labels["images_labelled"] == 2
     assert labels["positive_images"] == 1
     assert labels["files_without_row"] == []
+
+
+def test_real_kinds_of_files_are_read_or_reported_never_misread(siim_kinds):
+    files = siim_kinds.files
+
+    result = solution.scan_dicom_headers(siim_kinds.root)  # pydicom's warnings would fail it
+
+    reasons = {Path(entry["path"]).stem: entry["reason"] for entry in result["unreadable"]}
+    assert set(reasons) == {
+        files[name].path.stem for name in (*siim_kinds.not_images, "native_cut_short")
+    }
+    for name in siim_kinds.not_images:
+        assert reasons[files[name].path.stem].startswith("not an image: "), name
+    assert "truncated" in reasons[files["native_cut_short"].path.stem]
+    table = result["table"].set_index("image_id")
+    assert sorted(table.index) == sorted(
+        files[name].path.stem for name in (*siim_kinds.valid_images, "undecodable_jpeg")
+    )
+    for name in siim_kinds.valid_images:
+        row = table.loc[files[name].path.stem]
+        assert (row["rows"], row["columns"]) == files[name].pixels.shape, name
+        assert (row["age"], row["view"], row["pixel_spacing_mm"]) == (61.0, "AP", 0.143), name
+
+
+def test_an_undecodable_image_is_left_out_of_the_intensities_with_a_warning(siim_kinds):
+    files = siim_kinds.files
+    pixels = np.concatenate(
+        [files[name].pixels.ravel() for name in siim_kinds.valid_images]
+    ).astype(float)
+
+    with pytest.warns(
+        solution.UndecodablePixelsWarning, match="pixels cannot be decoded"
+    ) as caught:
+        result = solution.intensity_statistics(siim_kinds.root).set_index("view")
+
+    assert [str(files["undecodable_jpeg"].path) in str(w.message) for w in caught] == [True]
+    assert result.loc["AP", "n_images"] == len(siim_kinds.valid_images)
+    assert result.loc["AP", "mean"] == pytest.approx(pixels.mean(), rel=1e-12)
+    assert result.loc["AP", "std"] == pytest.approx(pixels.std(), rel=1e-9)
+    assert solution.duplicate_images(siim_kinds.root) == []
+
+
+def test_the_stage_2_layout_of_the_generator_reads_alike(tmp_path):
+    root = tmp_path / "stage2"
+    generate_siim(root, scale="tiny", seed=3, progress=False, layout="stage2")
+
+    table = solution.scan_dicom_headers(root)["table"]
+    labels = solution.label_statistics(root)
+
+    splits = dict(zip(table["image_id"], table["split"], strict=True))
+    new = {path.stem for path in (root / "stage_2_images").glob("*.dcm")}
+    stage1 = {path.stem for path in root.glob("dicom-images-*/*/*/*.dcm")}
+    assert {image_id for image_id, split in splits.items() if split == "test"} == new
+    assert {image_id for image_id, split in splits.items() if split == "train"} <= stage1
+    assert set(labels["files_without_row"]) == _planted_ids(root, "no_label_row")
+    assert set(labels["rows_without_file"]) == _planted_ids(root, "row_without_file")
+    assert labels["images_labelled"] == len(
+        {image_id for image_id, _ in _csv_rows(root, "stage_2_train.csv")}
+    )
 
 
 def test_demographics_on_a_hand_made_table():

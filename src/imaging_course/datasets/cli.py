@@ -18,8 +18,8 @@ interruption completes the folder. See docs/datasets/ for what each dataset hold
 
 SCALE_HELP = (
     "tiny: a few dozen files in seconds (tests); sample: the site's and the grader's data "
-    "(SIIM 340 files, about 48 MB; LiTS 8 cases, about 650 MB); full: the real counts "
-    "(SIIM 12,089 files, about 1.7 GB; LiTS 131 cases, 48.4 GB for seed 0 and 42-52 GB for "
+    "(SIIM 340 files, about 48 MB; LiTS 8 cases, about 820 MB); full: the real counts "
+    "(SIIM 12,089 files, about 1.7 GB; LiTS 131 cases, 53.7 GB for seed 0 and 46-60 GB for "
     "other seeds, where the real download is about 54 GB)"
 )
 
@@ -71,12 +71,19 @@ def _parser() -> argparse.ArgumentParser:
         help="folder to write; must be new, empty, or an earlier run of this same command",
     )
     generate.add_argument(
+        "--layout",
+        choices=("stage1", "stage2"),
+        help="siim only: stage1 (default: nested train and test folders, train-rle.csv) or "
+        "stage2 (also stage_2_images/ with new unlabelled test images; stage_2_train.csv "
+        "labels stage 1's training and test images)",
+    )
+    generate.add_argument(
         "--quiet", action="store_true", help="no progress bar (none is shown off a terminal)"
     )
     generate.add_argument(
         "--no-manifest",
         action="store_true",
-        help="leave out MANIFEST.json, the list of planted dirt (for held-out copies)",
+        help="leave out MANIFEST.json, the list of planted problems (for held-out copies)",
     )
     return parser
 
@@ -87,12 +94,18 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_scale(arguments.scale)
         check_seed(arguments.seed)
+        layout = {}
+        if arguments.layout is not None:
+            if arguments.dataset != "siim":
+                raise GenerationError(f"--layout is for siim: {arguments.dataset} has one layout")
+            layout = {"layout": arguments.layout}
         _generator(arguments.dataset)(
             arguments.out,
             scale=arguments.scale,
             seed=arguments.seed,
             progress=not arguments.quiet,
             manifest=not arguments.no_manifest,
+            **layout,
         )
     except GenerationError as error:
         print(f"error: {error}", file=sys.stderr)

@@ -36,7 +36,7 @@ IN_PROGRESS_NAME = ".generating"
 """Written first: marks a folder being filled by us, so a rerun may complete it."""
 
 MANIFEST_NAME = "MANIFEST.json"
-"""The list of planted dirt, for the project's own tests (left out of held-out copies)."""
+"""The list of planted problems, for the project's own tests (left out of held-out copies)."""
 
 DISK_MARGIN = 1.1
 """Free disk asked for, as a multiple of the estimated bytes still to write."""
@@ -50,16 +50,32 @@ class GenerationError(Exception):
 
 @dataclass(frozen=True)
 class Stamp:
-    """What a folder holds: dataset name, scale, seed and the generator's version."""
+    """What a folder holds: dataset name, scale, seed, the generator's version, and the layout
+    when the dataset has more than one (``None``: its only or default layout)."""
 
     dataset: str
     scale: str
     seed: int
     version: str
+    layout: str | None = None
+
+    def fields(self) -> dict:
+        """The stamp as a dict, without the layout when it is the default."""
+        fields = asdict(self)
+        if self.layout is None:
+            del fields["layout"]
+        return fields
 
     def to_json(self) -> str:
         """The stamp as the JSON text of the ``.complete`` and ``.generating`` files."""
-        return json.dumps(asdict(self), indent=2, sort_keys=True) + "\n"
+        return json.dumps(self.fields(), indent=2, sort_keys=True) + "\n"
+
+    def describe(self) -> str:
+        """``'siim scale tiny seed 7 (generator 3)'``, the layout named when not the default."""
+        layout = f" in the {self.layout} layout" if self.layout else ""
+        return (
+            f"{self.dataset} scale {self.scale} seed {self.seed}{layout} (generator {self.version})"
+        )
 
 
 def check_scale(scale: str) -> None:
@@ -80,7 +96,8 @@ def read_stamp(path: Path) -> Stamp | None:
     or ``None`` when the file is missing or holds no stamp of ours."""
     try:
         fields = json.loads(path.read_text(encoding="utf-8"))
-        return Stamp(**{name: fields[name] for name in ("dataset", "scale", "seed", "version")})
+        named = {name: fields[name] for name in ("dataset", "scale", "seed", "version")}
+        return Stamp(**named, layout=fields.get("layout"))
     except (FileNotFoundError, json.JSONDecodeError, TypeError, KeyError):
         return None
 
@@ -113,9 +130,8 @@ def _check_folder(out: Path, stamp: Stamp) -> bool:
         return found.version != stamp.version
     if found != stamp:
         raise GenerationError(
-            f"{out} holds {found.dataset} scale {found.scale} seed {found.seed} "
-            f"(generator {found.version}), not {stamp.dataset} scale {stamp.scale} "
-            f"seed {stamp.seed} (generator {stamp.version}): delete it or choose another --out"
+            f"{out} holds {found.describe()}, not {stamp.describe()}: "
+            "delete it or choose another --out"
         )
     return False
 
@@ -227,13 +243,19 @@ def count_planted(
     return PlantedCounts({kind: planted.get(kind, 0) for kind in kinds}, from_manifest=True)
 
 
+def planted_entry(path: str, kind: str, detail: str) -> dict[str, str]:
+    """One entry of ``MANIFEST.json``'s list: ``path`` relative to the dataset folder, the
+    ``kind`` of planted problem, and a ``detail`` for the reader."""
+    return {"path": path, "kind": kind, "detail": detail}
+
+
 def write_manifest(out: Path, stamp: Stamp, planted: list[dict[str, str]]) -> None:
     """Write ``MANIFEST.json``: each planted problem (``path`` relative to ``out``, ``kind``,
     ``detail``) and the count of each kind."""
     counts: dict[str, int] = {}
     for entry in planted:
         counts[entry["kind"]] = counts.get(entry["kind"], 0) + 1
-    manifest = {**asdict(stamp), "planted": planted, "counts": dict(sorted(counts.items()))}
+    manifest = {**stamp.fields(), "planted": planted, "counts": dict(sorted(counts.items()))}
     write_text_atomic(out / MANIFEST_NAME, json.dumps(manifest, indent=2) + "\n")
 
 

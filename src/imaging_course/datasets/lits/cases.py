@@ -2,19 +2,27 @@
 
 Each case is planned before any voxel is painted: its number (which fixes the part folder and
 the orientation, as in the real data), shape, voxel spacing with the real data's float noise,
-affine, HU floor and maximum, liver size and enhancement, and lesion count. The plan is cheap,
-so the generator, the benchmark and the tests can all look at it without writing anything.
+affine, HU floor and maximum, liver size and enhancement, lesion count and density, how its
+files store their values, and whether two of its lesions touch at an edge or a corner. The
+plan is cheap, so the generator, the benchmark and the tests can all look at it without
+writing anything.
 
 Real figures (see ``DATASETS.md``): 512 x 512 x 74..987 voxels; in-plane spacing 0.557-1.0 mm,
 slice spacing 0.7-5.0 mm; LAS (cases 0-27, 48-52), RAS (28-47, 68-82), LPS (53-67, 83-130);
 minimum HU -1024, -2048 or -3024, one range to -10,522 or 27,572; 13 of 131 cases tumour-free,
-0-75 lesions (median 3); liver 542-3,195 mL (median 1,592).
+0-75 lesions (median 3), mostly hypodense; liver 542-3,195 mL (median 1,592) at a mean of
+29-165 HU; volumes stored as int16, float32 or scaled integers, some segmentations as float.
+
+Properties that a few cases have (the dtypes, the lesion densities, touching lesions) are
+given by quota, at least one case each at every scale, so that every seed has them.
 """
 
 import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from imaging_course.datasets.lits.storage import FLOAT32, INT16, SCALED_INT16, UINT8, Storage
 
 ORIENTATION_RANGES = (
     ("LAS", 0, 27),
@@ -50,11 +58,30 @@ LIVER_ML_RANGE = (620.0, 3050.0)
 """Planned liver volumes stay inside the real 542-3,195 mL with room for voxelisation."""
 
 LIVER_ML_MEDIAN = 1600.0
-LIVER_HU_RANGE = (60.0, 160.0)
-"""Mean HU of contrast-enhanced liver; phases differ between cases."""
+LIVER_HU_RANGE = (29.0, 165.0)
+"""Mean liver HU of the real cases: unenhanced (about 30) to portal venous (up to 165). The
+cases of a scale spread over the whole range (one draw per equal slice of it)."""
 
 FULL_CASE_COUNT = 131
 TUMOUR_FREE_FRACTION = 13 / 131
+
+HYPODENSE, ISODENSE, HYPERDENSE = "hypodense", "isodense", "hyperdense"
+"""How a case's tumours compare with its liver: darker, about the same, brighter."""
+
+ISODENSE_SHARE, HYPERDENSE_SHARE = 0.10, 0.15
+"""Of tumour-bearing cases; the rest are hypodense, as most liver tumours are."""
+
+EDGE, CORNER = "edge", "corner"
+"""Two lesions that touch only along a voxel edge (one in-plane diagonal step: 6-connectivity
+counts two lesions, 18- and 26-connectivity one) or only at a voxel corner (a diagonal step
+in all three axes: 6 and 18 count two, 26 one)."""
+
+TOUCHING_SHARE = 0.10
+"""Of tumour-bearing cases, those with a touching pair (half edge, half corner)."""
+
+FLOAT_VOLUME_SHARE, SCALED_VOLUME_SHARE, FLOAT_SEGMENTATION_SHARE = 0.10, 0.10, 0.05
+"""Of all cases: volumes stored as float32 and as scaled int16, segmentations as float32. With
+the rest int16 and uint8 the full scale weighs about the real download's 54 GB."""
 
 
 @dataclass(frozen=True)
@@ -62,7 +89,7 @@ class LitsScale:
     """How big one scale's cases are.
 
     ``strata`` holds one (first, last) case-number range per case: each case's number is drawn
-    from its range, so the scale covers the orientations and the affine quirk on purpose.
+    from its range, so the scale covers the orientations and the affine mismatch on purpose.
     ``in_plane`` is the slice size in voxels; ``voxel_factor`` and ``slice_factor`` multiply
     the real in-plane and slice spacings so a small grid still covers a whole abdomen (liver
     volumes in mL stay real). Slice counts
@@ -89,7 +116,7 @@ LITS_SCALES = {
         min_slices=12,
         max_lesions=4,
         margin_mm=(10.0, 30.0),
-        slice_spacings_mm=(2.5, 1.5, 2.0, 5.0),
+        slice_spacings_mm=(2.5, 1.5, 0.7, 5.0),
     ),
     "sample": LitsScale(
         strata=((0, 0), (1, 27), (28, 47), (48, 52), (53, 67), (68, 82), (83, 106), (107, 130)),
@@ -99,7 +126,7 @@ LITS_SCALES = {
         min_slices=74,
         max_lesions=12,
         margin_mm=(4.0, 16.0),
-        slice_spacings_mm=(5.0, 2.5, 5.0, 2.0, 1.5, 2.5, 1.0, 0.8),
+        slice_spacings_mm=(5.0, 2.5, 5.0, 2.0, 1.5, 2.5, 1.0, 0.7),
     ),
     "full": LitsScale(
         strata=tuple((n, n) for n in range(FULL_CASE_COUNT)),
@@ -119,10 +146,13 @@ LITS_SCALES = {
 class LitsCasePlan:
     """Everything that makes one case differ from another; the phantom draws the rest.
 
-    Spacings are in mm (float32 in the header, with the real data's float noise), HU are the
-    stored integers. ``liver_ml`` is the planned liver volume (tumours included) and
-    ``lesion_count`` the number of tumours placed (0: tumour-free). ``extreme`` plants a
-    metal implant with the real extreme values; ``hu_max`` is otherwise the case's maximum.
+    Spacings are in mm (float32 in the header, with the real data's float noise), HU are
+    integers, stored as ``volume_storage`` says (labels as ``segmentation_storage``).
+    ``liver_ml`` is the planned liver volume (tumours included), ``liver_hu`` its mean HU, and
+    ``lesion_count`` the number of tumours placed at random (0: tumour-free), of
+    ``lesion_density`` (see :data:`HYPODENSE`); ``touching`` (:data:`EDGE`, :data:`CORNER` or
+    ``None``) adds two more lesions that touch only there. ``extreme`` plants a metal implant
+    with the real extreme values; ``hu_max`` is otherwise the case's maximum.
     """
 
     case_id: int
@@ -136,6 +166,10 @@ class LitsCasePlan:
     liver_ml: float
     liver_hu: float
     lesion_count: int
+    lesion_density: str
+    touching: str | None
+    volume_storage: Storage
+    segmentation_storage: Storage
     segmentation_affine_differs: bool
     seed: int
 
@@ -204,6 +238,55 @@ def _draw_special_cases(count: int, rng: np.random.Generator) -> tuple[set[int],
     return tumour_free_indices, extreme_index, floors
 
 
+def _quota(count: int, share: float) -> int:
+    """How many of ``count`` cases get a property of real ``share``: at least one."""
+    return max(1, round(share * count))
+
+
+def _spread(rng: np.random.Generator, count: int, low: float, high: float) -> list[float]:
+    """``count`` values, one drawn from each of ``count`` equal slices of [low, high], in a
+    random order: every scale covers the range."""
+    slices = (np.arange(count) + rng.uniform(0, 1, count)) / count
+    return [float(low + (high - low) * v) for v in rng.permutation(slices)]
+
+
+@dataclass(frozen=True)
+class _Assignments:
+    """The quota properties of each case, by index: lesion density, touching pair, storage."""
+
+    density: list[str]
+    touching: list[str | None]
+    volume: list[Storage]
+    segmentation: list[Storage]
+
+
+def _assign(count: int, tumour_free: set[int], extreme: int, rng) -> _Assignments:
+    bearing = [i for i in range(count) if i not in tumour_free]
+    density = [HYPODENSE] * count
+    order = [int(i) for i in rng.permutation(bearing)]
+    iso, hyper = _quota(len(bearing), ISODENSE_SHARE), _quota(len(bearing), HYPERDENSE_SHARE)
+    for index in order[:iso]:
+        density[index] = ISODENSE
+    for index in order[iso : iso + hyper]:
+        density[index] = HYPERDENSE
+    touching: list[str | None] = [None] * count
+    pairs = max(2, round(TOUCHING_SHARE * len(bearing)))
+    for position, index in enumerate(rng.permutation(bearing)[:pairs]):
+        touching[int(index)] = EDGE if position % 2 == 0 else CORNER
+    volume = [INT16] * count
+    # The extreme case's 27,572 HU would not fit the scaled int16 (stored = 2 x (HU + 1024)).
+    order = [int(i) for i in rng.permutation(count) if i != extreme]
+    floats, scaled = _quota(count, FLOAT_VOLUME_SHARE), _quota(count, SCALED_VOLUME_SHARE)
+    for index in order[:floats]:
+        volume[index] = FLOAT32
+    for index in order[floats : floats + scaled]:
+        volume[index] = SCALED_INT16
+    segmentation = [UINT8] * count
+    for index in rng.permutation(count)[: _quota(count, FLOAT_SEGMENTATION_SHARE)]:
+        segmentation[int(index)] = FLOAT32
+    return _Assignments(density, touching, volume, segmentation)
+
+
 def _draw_hu_max(rng: np.random.Generator) -> int:
     kind = rng.choice(3, p=(0.1, 0.2, 0.7))
     if kind < 2:
@@ -238,6 +321,8 @@ def plan_lits(scale_name: str, seed: int) -> list[LitsCasePlan]:
     rng = np.random.default_rng([seed, 3])
     case_ids = _draw_case_ids(scale, rng)
     tumour_free, extreme_index, floors = _draw_special_cases(len(case_ids), rng)
+    assigned = _assign(len(case_ids), tumour_free, extreme_index, rng)
+    liver_hu = _spread(rng, len(case_ids), *LIVER_HU_RANGE)
     plans = []
     for index, case_id in enumerate(case_ids):
         case_rng = np.random.default_rng([seed, 3, case_id])
@@ -264,10 +349,14 @@ def plan_lits(scale_name: str, seed: int) -> list[LitsCasePlan]:
                 hu_max=EXTREME_MAX_HU if extreme else _draw_hu_max(case_rng),
                 extreme=extreme,
                 liver_ml=liver_ml,
-                liver_hu=float(case_rng.uniform(*LIVER_HU_RANGE)),
+                liver_hu=liver_hu[index],
                 lesion_count=0
                 if index in tumour_free
                 else _draw_lesion_count(case_rng, scale.max_lesions),
+                lesion_density=assigned.density[index],
+                touching=assigned.touching[index],
+                volume_storage=assigned.volume[index],
+                segmentation_storage=assigned.segmentation[index],
                 segmentation_affine_differs=case_id in AFFINE_MISMATCH_CASES,
                 seed=seed,
             )

@@ -18,11 +18,15 @@ from imaging_course.datasets.generation import (
     check_scale,
     check_seed,
     finish_generation,
+    planted_entry,
     with_progress,
 )
+from imaging_course.datasets.lits import planted
 from imaging_course.datasets.lits.cases import (
     EXTREME_MAX_HU,
     EXTREME_MIN_HU,
+    HYPERDENSE,
+    ISODENSE,
     LitsCasePlan,
     plan_lits,
 )
@@ -31,15 +35,15 @@ from imaging_course.datasets.lits.layout import (
     volume_relative_path,
 )
 from imaging_course.datasets.lits.nifti_stream import VOX_OFFSET, NiftiSlabWriter
-from imaging_course.datasets.lits.phantom import draw_anatomy, render_slabs
+from imaging_course.datasets.lits.phantom import (
+    draw_anatomy,
+    render_slabs,
+    touching_pair_counts,
+)
+from imaging_course.datasets.lits.storage import FLOAT32
 
-LITS_GENERATOR_VERSION = "2"
+LITS_GENERATOR_VERSION = "3"
 """Bump when the bytes written for a seed change: old folders then read as foreign."""
-
-VOLUME_DTYPE, SEGMENTATION_DTYPE = np.int16, np.uint8
-
-AFFINE_MISMATCH, EXTREME_RANGE, TUMOUR_FREE = "affine_mismatch", "extreme_range", "tumour_free"
-"""Kinds of the quirks recorded in ``MANIFEST.json``."""
 
 
 def case_files(plan: LitsCasePlan) -> dict[str, int]:
@@ -48,10 +52,10 @@ def case_files(plan: LitsCasePlan) -> dict[str, int]:
     voxels = int(np.prod(plan.shape))
     return {
         volume_relative_path(plan.case_id).as_posix(): (
-            VOX_OFFSET + voxels * np.dtype(VOLUME_DTYPE).itemsize
+            VOX_OFFSET + voxels * plan.volume_storage.itemsize
         ),
         segmentation_relative_path(plan.case_id).as_posix(): (
-            VOX_OFFSET + voxels * np.dtype(SEGMENTATION_DTYPE).itemsize
+            VOX_OFFSET + voxels * plan.segmentation_storage.itemsize
         ),
     }
 
@@ -59,10 +63,10 @@ def case_files(plan: LitsCasePlan) -> dict[str, int]:
 def write_case(out: Path, plan: LitsCasePlan) -> None:
     """Write whichever of ``plan``'s two files is missing under ``out``."""
     targets = [
-        (out / volume_relative_path(plan.case_id), VOLUME_DTYPE, plan.affine, 0),
+        (out / volume_relative_path(plan.case_id), plan.volume_storage, plan.affine, 0),
         (
             out / segmentation_relative_path(plan.case_id),
-            SEGMENTATION_DTYPE,
+            plan.segmentation_storage,
             plan.segmentation_affine,
             1,
         ),
@@ -72,8 +76,8 @@ def write_case(out: Path, plan: LitsCasePlan) -> None:
         return
     with ExitStack() as stack:
         writers = [
-            (stack.enter_context(NiftiSlabWriter(path, plan.shape, dtype, affine)), which)
-            for path, dtype, affine, which in missing
+            (stack.enter_context(NiftiSlabWriter(path, plan.shape, storage, affine)), which)
+            for path, storage, affine, which in missing
         ]
         for slabs in render_slabs(draw_anatomy(plan)):
             for writer, which in writers:
@@ -86,7 +90,7 @@ def case_bytes(plan: LitsCasePlan) -> int:
 
 
 def manifest_entries(plans: list[LitsCasePlan]) -> list[dict[str, str]]:
-    """The quirks of ``plans`` as ``MANIFEST.json`` entries (``path``, ``kind``, ``detail``)."""
+    """What ``plans`` plant, as ``MANIFEST.json`` entries (``path``, ``kind``, ``detail``)."""
     entries = []
     for plan in plans:
         volume = volume_relative_path(plan.case_id).as_posix()
@@ -96,13 +100,48 @@ def manifest_entries(plans: list[LitsCasePlan]) -> list[dict[str, str]]:
                 f"affine differs from {volume}'s ({plan.orientation}, origin "
                 f"{list(plan.origin_mm)}): bare zooms at origin 0; arrays align voxel for voxel"
             )
-            entries.append({"path": segmentation, "kind": AFFINE_MISMATCH, "detail": detail})
+            entries.append(planted_entry(segmentation, planted.AFFINE_MISMATCH, detail))
         if plan.extreme:
             detail = f"HU from {EXTREME_MIN_HU} to {EXTREME_MAX_HU}: a metal screw with a streak"
-            entries.append({"path": volume, "kind": EXTREME_RANGE, "detail": detail})
+            entries.append(planted_entry(volume, planted.EXTREME_RANGE, detail))
         if plan.tumour_free:
             detail = "no tumour: labels 0 and 1 only"
-            entries.append({"path": segmentation, "kind": TUMOUR_FREE, "detail": detail})
+            entries.append(planted_entry(segmentation, planted.TUMOUR_FREE, detail))
+        entries += _storage_entries(plan, volume, segmentation)
+        if plan.spacing_mm[2] < planted.THIN_SLICE_MM:
+            detail = f"slices {plan.spacing_mm[2]:.6g} mm apart (under {planted.THIN_SLICE_MM} mm)"
+            entries.append(planted_entry(volume, planted.THIN_SLICES, detail))
+        if not plan.tumour_free and plan.lesion_density == ISODENSE:
+            detail = "tumours about as bright as the liver (within 5 HU)"
+            entries.append(planted_entry(volume, planted.ISODENSE_TUMOURS, detail))
+        if not plan.tumour_free and plan.lesion_density == HYPERDENSE:
+            detail = "tumours 20-60 HU brighter than the liver"
+            entries.append(planted_entry(volume, planted.HYPERDENSE_TUMOURS, detail))
+        if plan.touching is not None:
+            counts = touching_pair_counts(plan.touching)
+            detail = f"two lesions touch only at a voxel {plan.touching}: " + ", ".join(
+                f"{n}-connectivity counts {counts[n]}" for n in sorted(counts)
+            )
+            entries.append(planted_entry(segmentation, planted.TOUCHING_LESIONS, detail))
+    return entries
+
+
+def _storage_entries(plan: LitsCasePlan, volume: str, segmentation: str) -> list[dict[str, str]]:
+    """The manifest entries of files stored otherwise than as int16 HU and uint8 labels."""
+    entries = []
+    if plan.volume_storage == FLOAT32:
+        detail = "stored as float32: integer HU in 32-bit floats"
+        entries.append(planted_entry(volume, planted.FLOAT_VOLUME, detail))
+    elif plan.volume_storage.scaled:
+        storage = plan.volume_storage
+        detail = (
+            f"stored as {storage.describe()}: HU = {storage.slope:g} x stored "
+            f"{'-' if storage.inter < 0 else '+'} {abs(storage.inter):g}"
+        )
+        entries.append(planted_entry(volume, planted.SCALED_VOLUME, detail))
+    if plan.segmentation_storage == FLOAT32:
+        detail = "labels stored as float32 (0.0, 1.0, 2.0)"
+        entries.append(planted_entry(segmentation, planted.FLOAT_SEGMENTATION, detail))
     return entries
 
 

@@ -14,18 +14,22 @@ import nibabel as nib
 import numpy as np
 
 from imaging_course.datasets.atomic import open_temporary
+from imaging_course.datasets.lits.storage import Storage
 
 VOX_OFFSET = 352
 """Bytes before the first voxel: the 348-byte header and the 4-byte extension flag."""
 
 
-def nifti1_header_bytes(shape: tuple[int, int, int], dtype, affine: np.ndarray) -> bytes:
-    """The first :data:`VOX_OFFSET` bytes of a ``.nii`` holding ``shape`` voxels of ``dtype``
-    (little-endian) placed by ``affine`` (voxel to RAS+ mm), as scanner-converted files carry
-    it: qform and sform both set (code 1, scanner), units mm and s, no scaling."""
+def nifti1_header_bytes(shape: tuple[int, int, int], storage: Storage, affine: np.ndarray) -> bytes:
+    """The first :data:`VOX_OFFSET` bytes of a ``.nii`` holding ``shape`` voxels stored as
+    ``storage`` says (little-endian dtype, ``scl_slope``/``scl_inter``), placed by ``affine``
+    (voxel to RAS+ mm), as scanner-converted files carry it: qform and sform both set (code 1,
+    scanner), units mm and s."""
     header = nib.Nifti1Header()
     header.set_data_shape(shape)
-    header.set_data_dtype(np.dtype(dtype).newbyteorder("<"))
+    header.set_data_dtype(np.dtype(storage.dtype).newbyteorder("<"))
+    if storage.scaled:
+        header.set_slope_inter(storage.slope, storage.inter)
     header.set_qform(affine, code=1)
     header.set_sform(affine, code=1)
     header.set_xyzt_units("mm", "sec")
@@ -39,26 +43,31 @@ class NiftiSlabWriter:
     The bytes go to a temporary file beside ``path`` (mode 0644, as every dataset file: see
     :func:`~imaging_course.datasets.atomic.open_temporary`) and are renamed onto it only when all
     ``shape[2]`` slices arrived and the block exits cleanly, so ``path`` never holds a
-    partial volume. Each slab is an array of shape ``(shape[0], shape[1], k)``.
+    partial volume. Each slab is an array of shape ``(shape[0], shape[1], k)`` of the values
+    (HU or labels); ``storage`` turns them into the stored numbers.
     """
 
-    def __init__(self, path: Path, shape: tuple[int, int, int], dtype, affine: np.ndarray):
+    def __init__(
+        self, path: Path, shape: tuple[int, int, int], storage: Storage, affine: np.ndarray
+    ):
         self.path = Path(path)
         self.shape = tuple(int(n) for n in shape)
-        self.dtype = np.dtype(dtype).newbyteorder("<")
+        self.storage = storage
+        self.dtype = np.dtype(storage.dtype).newbyteorder("<")
         self.affine = affine
         self._slices_written = 0
 
     def __enter__(self) -> "NiftiSlabWriter":
         self._handle, self._tmp = open_temporary(self.path)
-        self._handle.write(nifti1_header_bytes(self.shape, self.dtype, self.affine))
+        self._handle.write(nifti1_header_bytes(self.shape, self.storage, self.affine))
         return self
 
     def write(self, slab: np.ndarray) -> None:
-        """Append the next ``slab`` of slices (cast to the file's dtype, which must hold it)."""
+        """Append the next ``slab`` of slices (values the storage must hold exactly)."""
         if slab.shape[:2] != self.shape[:2] or slab.ndim != 3:
             raise ValueError(f"{self.path}: slab of shape {slab.shape} for a {self.shape} volume")
-        self._handle.write(slab.astype(self.dtype, copy=False).tobytes(order="F"))
+        stored = self.storage.stored(slab)
+        self._handle.write(stored.astype(self.dtype, copy=False).tobytes(order="F"))
         self._slices_written += slab.shape[2]
 
     def __exit__(

@@ -8,23 +8,32 @@ noise. Labels follow the painted tissue, so the arrays of a case always line up:
 was painted last, 2 where a tumour was.
 
 Tissue values (HU, mean +- noise): air about -1010 (clipped at -1024), fat -100, muscle and
-soft tissue 35-45, contrast-enhanced liver 60-160 (per case), tumours 25-70 below the liver,
+soft tissue 35-45, liver 29-165 (per case: unenhanced to portal venous), tumours darker than
+the liver (hypodense, most cases), about as bright (isodense) or brighter (hyperdense),
 vertebrae and ribs 300-1500, the CT table about 150. Outside the reconstruction circle the
 case's floor (-1024, -2048 or -3024). Only a slab of :data:`SLAB_SLICES` slices is in memory
 at a time, so a 987-slice case costs no more memory than a 74-slice one.
+
+Two lesions that touch only at a voxel edge or corner (:func:`draw_touching_pair`) are clipped
+ellipsoids on opposite sides of a point between voxels, placed where painting the voxels around
+them proves it: away from every other lesion, inside the liver.
 """
 
 import math
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cached_property
 
 import numpy as np
+from scipy import ndimage
 
 from imaging_course.datasets.lits.cases import (
     AXIS_SIGNS,
+    CORNER,
     EXTREME_MAX_HU,
     EXTREME_MIN_HU,
+    HYPERDENSE,
+    ISODENSE,
     LitsCasePlan,
     liver_height_mm,
 )
@@ -70,18 +79,31 @@ LESION_ML_MEDIAN = 2.0
 @dataclass(frozen=True)
 class Blob:
     """An ellipsoid (or, with ``cylinder``, an elliptic cylinder of half-height ``radii[2]``)
-    of one tissue, in phantom mm; with ``within`` set it paints only over that tissue."""
+    of one tissue, in phantom mm; with ``within`` set it paints only over that tissue.
+
+    With ``corner`` set, only the voxels on one side of that point are painted, per axis:
+    ``side`` holds +1 (coordinates above the corner's), -1 (below) or 0 (no limit). Two
+    lesions in opposite quadrants (or octants) of one corner touch there and nowhere else.
+    """
 
     tissue: int
     centre: tuple[float, float, float]
     radii: tuple[float, float, float]
     cylinder: bool = False
     within: int | None = None
+    corner: tuple[float, float, float] | None = None
+    side: tuple[int, int, int] = (0, 0, 0)
+
+    def keeps(self, axis: int, coordinates: np.ndarray) -> np.ndarray | bool:
+        """Which of ``coordinates`` (mm along ``axis``) the corner's limit lets through."""
+        if self.corner is None or self.side[axis] == 0:
+            return True
+        return self.side[axis] * (coordinates - self.corner[axis]) > 0
 
     def cross_section(self, z: float) -> tuple[float, float] | None:
         """In-plane radii (mm) of the blob's cut at height ``z``, or ``None`` if it misses."""
         dz = abs(z - self.centre[2])
-        if dz > self.radii[2]:
+        if dz > self.radii[2] or not np.all(self.keeps(2, np.float64(z))):
             return None
         if self.cylinder:
             return self.radii[0], self.radii[1]
@@ -115,6 +137,8 @@ def paint(tissue: np.ndarray, u_mm: np.ndarray, v_mm: np.ndarray, blob: Blob, z:
     du = ((u_mm[i0:i1] - blob.centre[0]) / radii[0]) ** 2
     dv = ((v_mm[j0:j1] - blob.centre[1]) / radii[1]) ** 2
     mask = du[:, None] + dv[None, :] <= 1.0
+    mask &= np.atleast_1d(blob.keeps(0, u_mm[i0:i1]))[:, None]
+    mask &= np.atleast_1d(blob.keeps(1, v_mm[j0:j1]))[None, :]
     region = tissue[i0:i1, j0:j1]
     if blob.within is not None:
         mask &= region == blob.within
@@ -237,6 +261,136 @@ class Anatomy:
         return tissue
 
 
+TOUCHING_ATTEMPTS = 200
+"""Places tried for a touching pair before giving up (a few suffice: most of the liver is
+free of other lesions)."""
+
+CONNECTIVITY = {6: 1, 18: 2, 26: 3}
+"""scipy's ``generate_binary_structure`` rank-3 connectivity for 6, 18 and 26 neighbours."""
+
+PAIR_CODES = (254, 255)
+"""Codes beyond every tissue's that mark the two lesions of a pair while its place is checked."""
+
+
+def touching_pair_counts(kind: str) -> dict[int, int]:
+    """Lesions a touching pair of ``kind`` makes under 6-, 18- and 26-connectivity."""
+    return {6: 2, 18: 2 if kind == CORNER else 1, 26: 1}
+
+
+def _pair_blobs(kind: str, corner: np.ndarray, radii: np.ndarray) -> list[Blob]:
+    """Two lesions on opposite sides of ``corner`` (mm): in the two opposite in-plane
+    quadrants (an edge contact along z) or octants (a corner contact), each centred half a
+    radius away from the corner so that it still covers the voxel next to it."""
+    signs = (1, 1, 1 if kind == CORNER else 0)
+    pair = []
+    for direction in (-1, 1):
+        side = tuple(direction * s for s in signs)
+        centre = corner + 0.5 * radii * np.asarray(side)
+        pair.append(
+            Blob(
+                TUMOUR,
+                tuple(map(float, centre)),
+                tuple(map(float, radii)),
+                within=LIVER,
+                corner=tuple(map(float, corner)),
+                side=side,
+            )
+        )
+    return pair
+
+
+def _pair_counts(
+    grid: Grid,
+    base: np.ndarray,
+    blobs: list[Blob],
+    pair: list[Blob],
+    window: tuple[slice, slice, slice],
+) -> dict[int, int] | None:
+    """Lesions the ``pair`` makes under each connectivity, painted over ``blobs`` in ``window``
+    (index slices); ``None`` when it is not a pair on its own: a lesion of the two is empty,
+    reaches a side of the window inside the volume, or touches another lesion."""
+    u, v = grid.u_mm[window[0]], grid.v_mm[window[1]]
+    marked = [replace(blob, tissue=code) for blob, code in zip(pair, PAIR_CODES, strict=True)]
+    slices = []
+    for z in grid.z_mm[window[2]]:
+        tissue = base[window[0], window[1]].copy()
+        for blob in [*blobs, *marked]:
+            paint(tissue, u, v, blob, float(z))
+        slices.append(tissue)
+    tissue = np.stack(slices, axis=2)
+    in_pair = np.isin(tissue, PAIR_CODES)
+    if not all((tissue == code).any() for code in PAIR_CODES):
+        return None
+    sizes = (grid.u_mm.size, grid.v_mm.size, grid.z_mm.size)
+    for axis, (span, size) in enumerate(zip(window, sizes, strict=True)):
+        faces = [0] if span.start > 0 else []
+        faces += [-1] if span.stop < size else []
+        if any(np.take(in_pair, face, axis=axis).any() for face in faces):
+            return None
+    lesions = in_pair | (tissue == TUMOUR)
+    counts = {}
+    for neighbours, rank in CONNECTIVITY.items():
+        labels, _ = ndimage.label(lesions, ndimage.generate_binary_structure(3, rank))
+        touched = np.unique(labels[in_pair])
+        # The pair's components must hold nothing but the pair: no other lesion joins in.
+        if np.isin(labels[lesions & ~in_pair], touched).any():
+            return None
+        counts[neighbours] = int(touched.size)
+    return counts
+
+
+def draw_touching_pair(
+    plan: LitsCasePlan, grid: Grid, base: np.ndarray, blobs: list[Blob], rng: np.random.Generator
+) -> list[Blob]:
+    """Two lesions that touch only at a voxel edge or corner (``plan.touching``), inside the
+    liver and clear of every other lesion of ``blobs``: checked by painting the voxels around
+    them and counting lesions with 6-, 18- and 26-connectivity; another place is tried until
+    the counts are :func:`touching_pair_counts`'. Raises ``RuntimeError`` if none is found."""
+    liver = [b for b in blobs if b.tissue == LIVER]
+    cores = [Blob(LIVER, b.centre, tuple(0.7 * r for r in b.radii)) for b in liver]
+    lows = np.min([np.subtract(b.centre, b.radii) for b in cores], axis=0)
+    highs = np.max([np.add(b.centre, b.radii) for b in cores], axis=0)
+    axes = (grid.u_mm, grid.v_mm, grid.z_mm)
+    voxel = np.asarray(grid.voxel_mm)
+    expected = touching_pair_counts(plan.touching)
+    for _ in range(TOUCHING_ATTEMPTS):
+        point = rng.uniform(lows, highs)
+        if not any(core.contains(point[None, :])[0] for core in cores):
+            continue
+        # The corner between voxel (i, j, k) and (i + 1, j + 1, k + 1); along z for an edge
+        # contact, the centre of slice k (both lesions span it).
+        index = [
+            min(int(np.argmin(np.abs(axis - c))), axis.size - 2)
+            for axis, c in zip(axes, point, strict=True)
+        ]
+        corner = np.array(
+            [(axis[i] + axis[i + 1]) / 2 for axis, i in zip(axes, index, strict=True)]
+        )
+        if plan.touching != CORNER:
+            corner[2] = axes[2][index[2]]
+        radii = np.maximum(rng.uniform(4.0, 8.0), 1.2 * voxel)
+        pair = _pair_blobs(plan.touching, corner, radii)
+        reach = np.ceil(2 * radii / voxel).astype(int) + 2
+        window = tuple(
+            slice(max(i - r, 0), min(i + r + 2, axis.size))
+            for i, r, axis in zip(index, reach, axes, strict=True)
+        )
+        if _pair_counts(grid, base, blobs, pair, window) == expected:
+            return pair
+    raise RuntimeError(f"case {plan.case_id}: no place for two {plan.touching}-touching lesions")
+
+
+def tumour_hu(plan: LitsCasePlan, rng: np.random.Generator) -> float:
+    """Mean HU of the case's tumours against its liver's: hypodense tumours lose more HU the
+    more the liver is enhanced (about 40 below a 110 HU portal-venous liver, 15 below an
+    unenhanced one), isodense ones are within 5 HU, hyperdense ones 20-60 HU above."""
+    if plan.lesion_density == ISODENSE:
+        return plan.liver_hu + float(rng.uniform(-5, 5))
+    if plan.lesion_density == HYPERDENSE:
+        return plan.liver_hu + float(rng.uniform(20, 60))
+    return plan.liver_hu - float(rng.uniform(10, 20)) - 0.3 * (plan.liver_hu - 29.0)
+
+
 def _tissue_values(plan: LitsCasePlan, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """Mean HU and noise (HU) of every tissue for this case."""
     noise = float(rng.uniform(0.8, 1.3))
@@ -249,7 +403,7 @@ def _tissue_values(plan: LitsCasePlan, rng: np.random.Generator) -> tuple[np.nda
         LUNG: (rng.uniform(-870, -820), 25.0),
         BOWEL_GAS: (-950.0, 20.0),
         LIVER: (plan.liver_hu, 12.0),
-        TUMOUR: (plan.liver_hu - rng.uniform(25, 70), 15.0),
+        TUMOUR: (tumour_hu(plan, rng), 15.0),
         SPLEEN: (plan.liver_hu + rng.uniform(-10, 20), 12.0),
         KIDNEY: (rng.uniform(140, 210), 15.0),
         AORTA: (rng.uniform(150, 260), 12.0),
@@ -430,6 +584,8 @@ def draw_anatomy(plan: LitsCasePlan) -> Anatomy:
         + draw_lesions(plan, liver, min_lesion_radius, rng)
         + _dense_spot(plan, aorta, grid)
     )
+    if plan.touching is not None:
+        blobs += draw_touching_pair(plan, grid, base, blobs, rng)
     mean, sigma = _tissue_values(plan, rng)
     return Anatomy(plan, grid, base, tuple(blobs), mean, sigma)
 

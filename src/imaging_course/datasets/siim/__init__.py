@@ -1,7 +1,9 @@
 """SIIM-ACR Pneumothorax: the stand-in generator and the readers of the real layout.
 
-``layout`` finds images and reads the label CSV (stage-1 nested and stage-2 flat), ``rle``
-decodes and encodes the competition's masks, ``header`` knows every DICOM attribute a file
-carries, ``generate`` writes a deterministic stand-in with ``radiograph`` pictures, ``uids``
-names and ``dirt`` planted problems.
+``layout`` finds images and reads the label CSV (stage 1's two folders and ``train-rle.csv``,
+or stage 2's ``stage_2_train.csv`` and ``stage_2_images/``), ``scan`` reads headers and pixels
+surviving bad files, ``survey`` counts what a folder holds, ``rle`` decodes and encodes the
+competition's masks, ``header`` knows every DICOM attribute a file carries, ``generate``
+writes a deterministic stand-in (``plan`` fixes who is in it, ``radiograph`` draws the
+pictures, ``uids`` names the files) and ``planted`` the problems planted on purpose.
 """

@@ -125,15 +125,26 @@ SHRINK_RANGE = (0.014, 0.45)
 
 @dataclass(frozen=True)
 class PneumothoraxSpec:
-    """One pneumothorax: which lung (0 image-left, 1 image-right), how far it retracts.
+    """One pneumothorax mask: which lung (0 image-left, 1 image-right), how far it retracts.
 
     ``retraction`` is the scale (below 1) of the collapsed lung about its hilum; ``extent`` the
-    fraction of the lung's height, from the apex down, that the air reaches.
+    fraction of the lung's height, from the apex down, that the air reaches. With ``bands``
+    above one the air is cut into that many pieces from top to bottom (outlined apart, as an
+    annotator outlines a loculated pneumothorax) and the mask is piece ``band``.
     """
 
     lung: int
     retraction: float
     extent: float
+    band: int = 0
+    bands: int = 1
+
+
+BAND_SHRINK = 0.018
+"""Extra shrink per piece of a lung cut into pieces: each piece still covers 0.1% of the image."""
+
+BAND_GAP_ROWS = 6
+"""Rows left out between two pieces of one lung's air, so that they are separate masks."""
 
 
 def _chaikin(points: np.ndarray, rounds: int = 3) -> np.ndarray:
@@ -210,13 +221,23 @@ def lung_masks(anatomy: ChestAnatomy, size: int = IMAGE_SIZE) -> tuple[np.ndarra
 def draw_pneumothorax_specs(
     rng: np.random.Generator, view: str, count: int, overlapping: bool
 ) -> list[PneumothoraxSpec]:
-    """``count`` pneumothoraces; with ``overlapping`` the second lies over the first.
+    """``count`` pneumothorax masks; with ``overlapping`` the second lies over the first.
 
     Larger ones (stronger retraction, deeper extent) are drawn on AP films, as in the real
-    data where the largest masks are on supine portable films.
+    data where the largest masks are on supine portable films. Three masks or more (the long
+    tail of the real CSV) are pieces of the air over both lungs, half (rounded up) on one.
     """
     strength = 1.6 if view == "AP" else 1.0
     first_lung = int(rng.integers(2))
+    if count >= 3:
+        specs = []
+        for lung, bands in ((first_lung, (count + 1) // 2), (1 - first_lung, count // 2)):
+            shrink = rng.gamma(2.0, 0.035) * strength + BAND_SHRINK * bands
+            retraction = 1 - float(np.clip(shrink, *SHRINK_RANGE))
+            extent = float(rng.uniform(0.5, 0.8))
+            specs += [PneumothoraxSpec(lung, retraction, extent, band, bands)
+                      for band in range(bands)]  # fmt: skip
+        return specs
     specs = []
     for index in range(count):
         same_lung = index == 0 or (index == 1 and overlapping)
@@ -245,7 +266,21 @@ def pneumothorax_mask(
     else:
         mask[:, :hilum_column] = False
     lung_field = lung_masks(anatomy, size)[spec.lung]
-    return mask & lung_field
+    return _band(mask & lung_field, spec.band, spec.bands)
+
+
+def _band(mask: np.ndarray, band: int, bands: int) -> np.ndarray:
+    """Piece ``band`` of ``bands`` of ``mask``, cut by rows into pieces of equal area, with
+    :data:`BAND_GAP_ROWS` rows left out above every piece but the first."""
+    if bands == 1:
+        return mask
+    area_above = np.cumsum(mask.sum(axis=1))
+    cuts = np.searchsorted(area_above, area_above[-1] * np.arange(bands + 1) / bands)
+    cuts[0], cuts[-1] = 0, mask.shape[0]
+    piece = np.zeros_like(mask)
+    first = cuts[band] + (BAND_GAP_ROWS if band else 0)
+    piece[first : cuts[band + 1]] = mask[first : cuts[band + 1]]
+    return piece
 
 
 def _blurred(canvas: Image.Image, radius: float) -> np.ndarray:

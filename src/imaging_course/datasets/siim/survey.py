@@ -12,59 +12,76 @@ from pathlib import Path
 import pandas as pd
 
 from imaging_course.datasets.generation import PlantedCounts, count_planted
-from imaging_course.datasets.siim import dirt
+from imaging_course.datasets.siim import planted
 from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labels, siim_image_id
-from imaging_course.datasets.siim.scan import read_siim_dataset, scan_siim_headers
+from imaging_course.datasets.siim.scan import (
+    NOT_DICOM,
+    TRUNCATED,
+    SiimFileError,
+    read_siim_dataset,
+    scan_siim_headers,
+)
 
-DIRT_KINDS = (
-    dirt.TRUNCATED,
-    dirt.NOT_DICOM,
-    dirt.MISSING_AGE,
-    dirt.MISSING_VIEW,
-    dirt.DUPLICATE,
-    dirt.AGE_OUTLIER,
-    dirt.NO_LABEL_ROW,
-    dirt.ROW_WITHOUT_FILE,
+PLANTED_KINDS = (
+    planted.TRUNCATED,
+    planted.NOT_DICOM,
+    planted.MISSING_AGE,
+    planted.MISSING_VIEW,
+    planted.DUPLICATE,
+    planted.REENCODED,
+    planted.SHIFTED,
+    planted.AGE_OUTLIER,
+    planted.NO_LABEL_ROW,
+    planted.ROW_WITHOUT_FILE,
 )
 """The kinds of problem a SIIM card counts, in the order of its table."""
+
+DECODED_KINDS = (planted.REENCODED, planted.SHIFTED)
+"""Near-duplicates: only decoded pixels show them (their bytes differ), so a folder without a
+manifest leaves them uncounted (``None``), as the pixels of 12,000 files are the exercise's."""
+
+SCAN_PROBLEMS = {NOT_DICOM: planted.NOT_DICOM, TRUNCATED: planted.TRUNCATED}
+"""The planted kind each problem of a scan shows (other problems are no planted kind)."""
 
 IMPOSSIBLE_AGE = 120
 """Ages above this many years are data-entry errors (the real headers hold 148 and 413)."""
 
 
-def find_siim_dirt(root: Path) -> dict[str, int]:
-    """Each kind of :data:`DIRT_KINDS` counted by reading every file of both splits.
+def find_siim_planted(root: Path) -> dict[str, int | None]:
+    """Each kind of :data:`PLANTED_KINDS` counted by reading every file of both splits.
 
-    A file that is not DICOM, or whose header does not read, counts as ``not_dicom`` or
-    ``truncated``; so does a file whose pixel data ends early (read whole, not decoded). A
-    duplicate is a file whose Pixel Data bytes equal an earlier file's (one per extra copy).
+    A file that is not DICOM counts as ``not_dicom``; a file whose header is cut short, or
+    whose pixel data ends early (read whole, not decoded), as ``truncated``. DICOM objects
+    that hold no image (reports, presentation states) are no planted kind: not counted. A
+    duplicate is a file whose Pixel Data bytes equal an earlier file's (one per extra copy);
+    the near-duplicates of :data:`DECODED_KINDS` are ``None``.
     """
     root = Path(root)
     train = find_siim_images(root, "train")
     headers, unreadable = scan_siim_headers(train + find_siim_images(root, "test"))
-    counts = dict.fromkeys(DIRT_KINDS, 0)
+    counts: dict[str, int | None] = dict.fromkeys(PLANTED_KINDS, 0)
     for bad in unreadable:
-        kind = dirt.NOT_DICOM if bad.reason.startswith("InvalidDicomError") else dirt.TRUNCATED
-        counts[kind] += 1
+        if bad.problem in SCAN_PROBLEMS:
+            counts[SCAN_PROBLEMS[bad.problem]] += 1
     digests: Counter[str] = Counter()
     for path in headers["path"]:
         try:
             digests[hashlib.sha256(read_siim_dataset(path).PixelData).hexdigest()] += 1
-        except ValueError:  # read_siim_dataset's error for pixel data cut short
-            counts[dirt.TRUNCATED] += 1
-    counts[dirt.DUPLICATE] = sum(copies - 1 for copies in digests.values())
-    counts[dirt.MISSING_AGE] = int(headers["PatientAge"].isna().sum())
-    counts[dirt.MISSING_VIEW] = int(headers["ViewPosition"].isna().sum())
+        except SiimFileError as error:  # pixel data cut short
+            counts[SCAN_PROBLEMS[error.problem]] += 1
+    counts[planted.DUPLICATE] = sum(copies - 1 for copies in digests.values())
+    counts[planted.MISSING_AGE] = int(headers["PatientAge"].isna().sum())
+    counts[planted.MISSING_VIEW] = int(headers["ViewPosition"].isna().sum())
     ages = pd.to_numeric(headers["PatientAge"], errors="coerce")
-    counts[dirt.AGE_OUTLIER] = int((ages > IMPOSSIBLE_AGE).sum())
+    counts[planted.AGE_OUTLIER] = int((ages > IMPOSSIBLE_AGE).sum())
     labelled = set(read_siim_labels(root)["ImageId"])
     files = {siim_image_id(path) for path in train}
-    counts[dirt.NO_LABEL_ROW] = len(files - labelled)
-    counts[dirt.ROW_WITHOUT_FILE] = len(labelled - files)
-    return counts
+    counts[planted.NO_LABEL_ROW] = len(files - labelled)
+    counts[planted.ROW_WITHOUT_FILE] = len(labelled - files)
+    return counts | dict.fromkeys(DECODED_KINDS)
 
 
-def count_siim_dirt(root: Path) -> PlantedCounts:
+def count_siim_planted(root: Path) -> PlantedCounts:
     """The counts of ``MANIFEST.json`` under ``root`` when there is one, else
-    :func:`find_siim_dirt`'s."""
-    return count_planted(root, DIRT_KINDS, find_siim_dirt)
+    :func:`find_siim_planted`'s."""
+    return count_planted(root, PLANTED_KINDS, find_siim_planted)

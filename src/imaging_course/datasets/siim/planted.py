@@ -8,6 +8,7 @@ import io
 
 import numpy as np
 from PIL import Image
+from scipy import ndimage
 
 TRUNCATED = "truncated"
 """A DICOM file cut short: the header reads, the pixel data does not."""
@@ -21,6 +22,19 @@ MISSING_VIEW = "missing_ViewPosition"
 
 DUPLICATE = "duplicate"
 """The same pixels and patient as another file, under new study, series and SOP UIDs."""
+
+REENCODED = "reencoded_duplicate"
+"""Another file's picture and patient, JPEG-encoded again at another quality: other bytes
+(a hash of them differs), nearly the same pixels."""
+
+SHIFTED = "shifted_duplicate"
+"""Another file's picture and patient moved by a few pixels, its masks with it."""
+
+SHIFT_PIXELS = (3, 12)
+"""Smallest and largest move of a shifted copy along rows and along columns, in pixels."""
+
+REENCODED_SIZE_STEP = 9_000
+"""Bytes between the JPEG size a re-encoded copy aims at and its original's: another quality."""
 
 AGE_OUTLIER = "age_outlier"
 """A PatientAge no human has (148, 413), as in the real files."""
@@ -38,6 +52,22 @@ TRUNCATED_FRACTION = 0.6
 """The share of a truncated file's bytes that remain."""
 
 
+def draw_shift(rng: np.random.Generator) -> tuple[int, int]:
+    """A move of :data:`SHIFT_PIXELS` pixels along rows and along columns, either way."""
+    steps = rng.integers(SHIFT_PIXELS[0], SHIFT_PIXELS[1] + 1, size=2)
+    signs = rng.choice((-1, 1), size=2)
+    return int(steps[0] * signs[0]), int(steps[1] * signs[1])
+
+
+def shifted(image: np.ndarray, shift: tuple[int, int], *, mask: bool) -> np.ndarray:
+    """``image`` moved by ``shift`` (rows, columns) pixels: a picture's edge fills the strip it
+    leaves, a mask's strip is empty."""
+    if shift == (0, 0):
+        return image
+    mode = "constant" if mask else "nearest"
+    return ndimage.shift(image, shift, order=0, mode=mode, cval=0)
+
+
 def truncated(data: bytes) -> bytes:
     """The first :data:`TRUNCATED_FRACTION` of a file's bytes."""
     return data[: int(len(data) * TRUNCATED_FRACTION)]
@@ -49,11 +79,6 @@ def png_posing_as_dicom(pixels: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG")
     return buffer.getvalue()
-
-
-def planted_entry(path: str, kind: str, detail: str) -> dict[str, str]:
-    """One ``MANIFEST.json`` entry: ``path`` relative to the dataset folder."""
-    return {"path": path, "kind": kind, "detail": detail}
 
 
 DETAILS = {
