@@ -52,11 +52,13 @@ test: $(STAMP) data lint ## Run every test (needs Debian's chromium for the brow
 reference: $(STAMP) data ## Run solutions/ on the sample data and store the outputs in reference/
 	$(PY) -m imaging_course.grader reference
 
+# A score below 100% is a finished grading run: the grader exits with 1 and says so in its last
+# line, and make passes it as success; any other non-zero status (stopped, cannot grade) fails.
 grade: $(STAMP) data ## Grade SOLUTIONS (default solutions/; yours: make grade SOLUTIONS=exercises)
-	$(PY) -m imaging_course.grader grade --solutions $(SOLUTIONS) $(GRADE_OPTS)
+	$(PY) -m imaging_course.grader grade --solutions $(SOLUTIONS) $(GRADE_OPTS) || test $$? -eq 1
 
 grade-all: $(STAMP) data ## Grade every learner folder in SUBMISSIONS into a gradebook (all cores)
-	$(PY) -m imaging_course.grader grade-all $(SUBMISSIONS)
+	$(PY) -m imaging_course.grader grade-all $(SUBMISSIONS) $(GRADE_OPTS)
 
 lint: $(STAMP) ## Check style with ruff (lint and format)
 	$(VENV)/bin/ruff check .

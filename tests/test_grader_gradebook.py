@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from grader_toy.toy_run import TOY_SOLUTIONS, toy_env, toy_options
 from grader_toy.toy_table import generate_toy
+from imaging_course.grader.integrity import DAMAGE_MARK
 
 from imaging_course.grader.gradebook import grade_all
-from imaging_course.grader.integrity import DAMAGE_MARK
 
 
 def test_gradebook_over_three_learners_one_crashing(tmp_path):

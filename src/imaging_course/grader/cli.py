@@ -22,7 +22,7 @@ from imaging_course.grader.reference import (
     data_fingerprint,
     write_references,
 )
-from imaging_course.grader.sandbox import Sandbox
+from imaging_course.grader.sandbox import Sandbox, SandboxUnavailableError
 
 
 def pytest_arguments(learner_dir: Path, extra: list[str]) -> list[str]:
@@ -65,7 +65,12 @@ def grade(learner_dir: Path, extra: list[str]) -> int:
 def make_reference(solutions_dir: Path, out: Path) -> int:
     """Run the reference solutions on the sample data and write the reference files."""
     roots = {"siim": siim_root(), "lits": lits_root()}
-    with Sandbox() as sandbox:
+    try:
+        sandbox = Sandbox(reads=[solutions_dir, *roots.values()])
+    except SandboxUnavailableError as exc:
+        print(f"make reference: {exc}", file=sys.stderr)
+        return 1
+    with sandbox:
         for dataset in COURSE_TABLE.datasets():
             if data_fingerprint(roots[dataset]) is None:
                 print(f"{roots[dataset]}: no .complete stamp; run `make data`", file=sys.stderr)
