@@ -14,17 +14,12 @@ from pathlib import Path
 import pytest
 
 from imaging_course.course_modules import SOLUTIONS_DIR
-from imaging_course.datasets.lits.generate import generate_lits
-from imaging_course.datasets.siim.generate import generate_siim
 from imaging_course.grader.checks import COURSE_TABLE
 
 
 @pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("course")
-    generate_siim(base / "siim", scale="tiny", seed=31, progress=False)
-    generate_lits(base / "lits", scale="tiny", seed=31, progress=False)
-    return base
+def tiny_data(tiny_course) -> Path:
+    return tiny_course.base
 
 
 def grade(base: Path, learner: Path, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:

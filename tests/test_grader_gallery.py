@@ -33,7 +33,7 @@ GALLERY = Path(__file__).resolve().parent / "grader_gallery"
 COURSE_PACKAGE = Path(imaging_course.__file__).resolve().parent
 PACKAGE_FILE = COURSE_PACKAGE / "datasets" / "siim" / "layout.py"
 SECRET = "gallery-secret-7f3a9c"  # noqa: S105 (what the learners look for)
-TIMEOUT, CPU_SECONDS, MEMORY_MB = 3, 0.5, 1024
+TIMEOUT, CPU_SECONDS, MEMORY_MB = 4, 2, 1024
 
 CLASS = {
     # learner: {exercise module: gallery file}; the other modules are the reference solution's
@@ -60,12 +60,12 @@ EXPECTED = {
     # learner: {function whose checks fail: words in their feedback, on both variants}
     "process_attacks": {
         "total": "sys.exit(0) was called",
-        "stats": (  # an endless loop: out of CPU time (0.5 s) or, on a busy machine, of time
+        "stats": (  # an endless loop: out of CPU time (2 s) or, on a busy machine, of time
             "used more CPU time than a call may; it was running toy_eda.py, line",
             f"did not finish within {TIMEOUT} s; it was running toy_eda.py, line",
         ),
         "table": "ran out of memory",
-        "grid": "ended the process without returning",
+        "grid": ("ended the process without returning", "used more CPU time"),  # output capped
         "lookup": "lookup",
     },
     "result_attacks": {
@@ -101,7 +101,7 @@ EXPECTED = {
             "importing toy_more.py used too much CPU time (it was running toy_more.py, line",
         ),
     },
-    "plain_data": {"lookup": "got nan"},
+    "plain_data": {"lookup": ("got nan", "lookup: differs from the expected value")},
     "honest": {},
 }
 

@@ -2,14 +2,15 @@
 
 import os
 
-from imaging_course.grader.sandbox import Call, LineReader, Sandbox
+from imaging_course.grader.sandbox import Call, Sandbox
+from imaging_course.grader.sandbox_server import LineSource
 
 
 def test_two_lines_written_at_once_are_both_read():
     # A quick call makes the server write its "started" line and its report together.
     read_end, write_end = os.pipe()
     os.write(write_end, b'{"started": 7}\n{"timed_out": false}\n')
-    lines = LineReader(read_end)
+    lines = LineSource(read_end)
 
     first = lines.read_line(timeout=1.0)
     second = lines.read_line(timeout=1.0)
@@ -33,3 +34,20 @@ def test_quick_calls_return_their_values(tmp_path):
         results = sandbox.run(calls)
 
     assert [(r.status, r.value) for r in results] == [("ok", 2 * n) for n in range(12)]
+
+
+POOL = """
+import multiprocessing
+
+def squares(count):
+    with multiprocessing.Pool(2) as pool:
+        return pool.map(abs, range(-count, 0))
+"""
+
+
+def test_a_call_may_use_multiprocessing(tmp_path):
+    (tmp_path / "parallel.py").write_text(POOL)
+    with Sandbox(workers=1) as sandbox:
+        [result] = sandbox.run([Call("parallel", "squares", (4,), tmp_path, timeout=20.0)])
+
+    assert (result.status, result.value) == ("ok", [4, 3, 2, 1]), result.stderr

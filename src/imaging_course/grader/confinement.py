@@ -191,6 +191,8 @@ def confine(read: list[tuple[Path, int]], writable: Iterable[Path]) -> None:
     abi = landlock_abi()
     if abi == 0:
         raise OSError("Landlock is not available on this kernel")
+    if _libseccomp() is None:  # looked up before Landlock closes the folders ldconfig reads
+        raise OSError("libseccomp is not available")
     handled = _handled_fs(abi)
     scoped = SCOPE_SIGNAL | SCOPE_ABSTRACT_UNIX_SOCKET if abi >= 6 else 0
     network = BIND_TCP | CONNECT_TCP if abi >= 4 else 0

@@ -34,9 +34,6 @@ class Evidence:
     references: dict[str, Any]
 
 
-UNEXPECTED_SHAPE = (KeyError, TypeError, ValueError, AttributeError, IndexError)
-"""What a detector raises on learner output of an unexpected shape (then it stays silent)."""
-
 DETECTORS: dict[str, Callable[[Evidence], str | None]] = {}
 """Every detector by name (the names :mod:`~imaging_course.grader.checks` lists)."""
 
@@ -52,13 +49,14 @@ def detector(name: str):
 
 
 def hints(names: tuple[str, ...], evidence: Evidence) -> list[str]:
-    """The hints of the detectors in ``names`` whose mistake explains the failure."""
+    """The hints of the detectors in ``names`` whose mistake explains the failure; a detector
+    that raises on output of an unexpected shape (any exception) stays silent."""
     found = []
     for name in names:
         try:
             hint = DETECTORS[name](evidence)
-        except UNEXPECTED_SHAPE:
-            continue  # the learner's output is shaped so that this mistake cannot be judged
+        except Exception:  # noqa: S112 (learner output of a shape this mistake cannot judge)
+            continue
         if hint and hint not in found:
             found.append(hint)
     return found
