@@ -87,8 +87,11 @@ def grouped_feedback(checks: list[dict]) -> list[str]:
     return lines
 
 
-def exit_line(report: dict, *, stopped: str | None = None, problem: str | None = None) -> str:
-    """The last line of a grading run: the score and what the exit status means."""
+def exit_line(
+    report: dict, *, stopped: str | None = None, problem: str | None = None, zero: bool = False
+) -> str:
+    """The last line of a grading run: the score and what the exit status means (``zero``:
+    the run exits 0 whatever the score, as `make grade` asks)."""
     if problem is not None:
         return f"cannot grade, exit status 4: {problem}"
     if stopped is not None:
@@ -98,6 +101,11 @@ def exit_line(report: dict, *, stopped: str | None = None, problem: str | None =
         )
     if report["percent"] >= 100.0:
         return "score 100.0%: every check passed (exit status 0)"
+    if zero:
+        return (
+            f"score {report['percent']:.1f}%: below 100% (the feedback above says what to fix); "
+            "exit status 0: the grading itself ran to the end"
+        )
     return (
         f"score {report['percent']:.1f}%: below 100%, so the grader's exit status is 1; "
         "that is the score, not a crash (the feedback above says what to fix)"
