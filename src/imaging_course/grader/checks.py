@@ -351,7 +351,13 @@ CHECKS: tuple[Check, ...] = (
         ),
         detectors=("voxels-not-ml", "tumour-outside-liver"),
     ),
-    Check("lits-lesion-count", "case_statistics", None, Table("case_id", {"lesion_count": COUNT})),
+    Check(
+        "lits-lesion-count",
+        "case_statistics",
+        None,
+        Table("case_id", {"lesion_count": COUNT}),
+        detectors=("lesion-connectivity",),
+    ),
     Check(
         "lits-hu-by-label",
         "case_statistics",
