@@ -86,7 +86,7 @@ EXPECTED = {
     "limits_tree": {
         "total": "ran out of memory",
         "stats": "started more processes or threads than a call may",
-        "table": "used more CPU time",
+        "table": "started more processes or threads than a call may",
         "grid": ("No space left on device", "ran out of memory"),  # /dev/shm counts as memory
     },
     "network": {},

@@ -2,6 +2,7 @@
 
 import os
 
+from imaging_course.grader.limits import Limits
 from imaging_course.grader.sandbox import Call, Sandbox
 from imaging_course.grader.sandbox_server import LineSource
 
@@ -51,3 +52,27 @@ def test_a_call_may_use_multiprocessing(tmp_path):
         [result] = sandbox.run([Call("parallel", "squares", (4,), tmp_path, timeout=20.0)])
 
     assert (result.status, result.value) == ("ok", [4, 3, 2, 1]), result.stderr
+
+
+BURNERS = """
+import os
+
+def burn(count):
+    for _ in range(count):
+        if os.fork() == 0:
+            while True:
+                pass
+    while True:
+        pass
+"""
+
+
+def test_cpu_time_counts_every_process_of_a_call(tmp_path):
+    (tmp_path / "burners.py").write_text(BURNERS)
+    limits = Limits(cpu_seconds=0.5)
+    with Sandbox(workers=1, limits=limits) as sandbox:
+        [result] = sandbox.run([Call("burners", "burn", (3,), tmp_path, timeout=60.0)])
+
+    assert result.status == "cpu"  # long before the 60 s of wall time
+    assert result.seconds < 30
+    assert result.where.startswith("burners.py, line")

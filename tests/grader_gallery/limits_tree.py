@@ -1,7 +1,8 @@
 # toy_eda: limits of the whole process tree: memory over several processes, too many processes,
-# CPU time over several processes, too much returned, /dev/shm past the memory cap, and a
-# /dev/shm file left for the next call to find (see shm_check.py)
+# too many threads, /dev/shm past the memory cap, and a /dev/shm file left for the next call to
+# find (see shm_check.py)
 import os
+import threading
 import time
 from pathlib import Path
 
@@ -37,12 +38,8 @@ def stats(root):
 
 
 def table(root):
-    def burn():
-        end = time.monotonic() + 30
-        while time.monotonic() < end:
-            pass
-
-    _children(3, burn)
+    for _ in range(200):
+        threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
     return None
 
 
