@@ -1,6 +1,8 @@
-"""The sandbox's pipe protocol: replies that arrive together are each read, none lost."""
+"""The sandbox: its pipe protocol, quick calls, multiprocessing in a call, the CPU time of a
+whole call, and the per-process limits a grader that is not root falls back on."""
 
 import os
+from dataclasses import replace
 
 from imaging_course.grader.limits import Limits
 from imaging_course.grader.sandbox import Call, Sandbox
@@ -76,3 +78,32 @@ def test_cpu_time_counts_every_process_of_a_call(tmp_path):
     assert result.status == "cpu"  # long before the 60 s of wall time
     assert result.seconds < 30
     assert result.where.startswith("burners.py, line")
+
+
+FALLBACK = """
+import multiprocessing
+
+def hog():
+    return len(bytearray(2**31))
+
+def pool():
+    with multiprocessing.Pool(2) as workers:
+        return workers.map(abs, [-1, -2])
+"""
+
+
+def test_without_root_means_the_limits_are_per_process_and_said_so(tmp_path):
+    # What a grader that is not root gets: no cgroup, no namespaces, no user of its own.
+    (tmp_path / "fallback.py").write_text(FALLBACK)
+    calls = [Call("fallback", name, (), tmp_path, timeout=20.0) for name in ("hog", "pool")]
+    with Sandbox(workers=1, limits=Limits(memory_mb=1024)) as sandbox:
+        sandbox.policy = replace(sandbox.policy, cgroups={}, namespaces=False, own_user=False)
+        hog, pool = sandbox.run(calls)
+        description = sandbox.describe()
+
+    assert (hog.status, hog.error.get("type")) == ("error", "MemoryError")  # RLIMIT_AS
+    assert pool.status == "error"  # no private /dev/shm to make semaphores in: said plainly
+    assert "PermissionError" in pool.error["type"] + pool.error["message"]
+    assert "per process (no cgroup here)" in description
+    assert "runs as you" in description
+    assert "no TCP (Landlock)" in description

@@ -47,8 +47,9 @@ still gets the feedback of every check that ended.
 file other users may read, ``solutions/`` and ``reference/`` included: use it only to
 grade code you trust not to cheat. Disk space: each file a call writes is capped, not their
 number (a call's folder is removed after it). Without root there are no namespaces, no
-cgroups and no user of its own: the limits are per process and a call may reach the
-network over UDP (Landlock blocks TCP). Timing side channels, and a learner who hands in
+cgroups and no user of its own: the limits are per process, a call may reach the network over
+UDP (Landlock blocks TCP), and it may not write ``/dev/shm`` (nothing would empty it), so
+``multiprocessing`` cannot start. Timing side channels, and a learner who hands in
 another's work, are out of scope.
 
 **Removed** (made redundant by the layers above): the guard that re-hashed the course
