@@ -38,6 +38,7 @@ def stats(root):
 
 
 def table(root):
+    threading.stack_size(64 * 1024)  # small stacks: the count, not the memory, is the limit
     for _ in range(200):
         threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
     return None
