@@ -75,7 +75,8 @@ class CheckTable:
 
     ``generators`` maps a dataset name to ``"module:function"`` with the signature of
     :func:`imaging_course.datasets.siim.generate.generate_siim` (for held-out data);
-    ``blocked_imports`` are modules the graded code may not import.
+    ``blocked_imports`` are modules the graded code may not import (their files stay
+    unreadable to every call).
     """
 
     calls: dict[str, CallSpec]

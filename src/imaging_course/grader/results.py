@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 RESULT_FILE = "result.json"
-"""The file the sandbox child writes last; its presence with the right nonce means a result."""
+"""The file the sandbox child writes last; its presence means the call returned."""
 
 MAX_JSON_BYTES = 64 * 2**20
 MAX_DEPTH = 32

@@ -166,7 +166,7 @@ class Policy:
             parts.append("UNCONFINED: may read every file other users may read")
         return "sandbox: " + "; ".join(parts)
 
-    def settings(self, server_dir: Path) -> dict:
+    def settings(self) -> dict:
         """What a server needs to know of the policy."""
         return {
             "namespaces": self.namespaces,
@@ -174,7 +174,6 @@ class Policy:
             "own_user": self.own_user,
             "confine": bool(self.landlock),
             "shared_memory_bytes": self.limits.memory_mb * 2**20,
-            "server_dir": str(server_dir),
         }
 
 
@@ -193,7 +192,7 @@ class _Server:
                 "-m",
                 "imaging_course.grader.sandbox_server",
                 str(folder),
-                json.dumps(policy.settings(folder)),
+                json.dumps(policy.settings()),
             ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
