@@ -70,6 +70,34 @@ def is_root() -> bool:
     return os.geteuid() == 0
 
 
+def probe() -> tuple[bool, bool]:
+    """Whether this root process may make namespaces, and switch to a call's user: tried in a
+    forked child (a container may forbid either), answered through a pipe."""
+    if not is_root():
+        return False, False
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child tries, answers and exits
+        answer = b""
+        try:
+            os.close(read_end)
+            flags = CLONE_NEWNS | CLONE_NEWIPC | CLONE_NEWNET | CLONE_NEWPID
+            answer += b"n" if _libc.unshare(flags) == 0 else b"-"
+            try:
+                become(call_uid(os.getpid()), read_everywhere=True)
+                answer += b"u"
+            except OSError:
+                answer += b"-"
+            os.write(write_end, answer)
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    with os.fdopen(read_end, "rb") as answers:
+        answer = answers.read()
+    os.waitpid(pid, 0)
+    return answer[:1] == b"n", answer[1:2] == b"u"
+
+
 def server_environment() -> dict[str, str]:
     """The environment of a sandbox server, and so of every call: allow-listed only."""
     kept = {name: os.environ[name] for name in KEPT_VARIABLES if name in os.environ}

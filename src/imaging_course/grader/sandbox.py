@@ -116,14 +116,14 @@ class Policy:
         """
         landlock = confinement.landlock_abi() if confine and confinement.available() else 0
         root = isolation.is_root()
-        own_user = root
+        namespaces, own_user = isolation.probe()
         if not landlock:
             why = "" if confine else " (--grade-unconfined)"
-            if not root:
+            if not own_user:
                 raise SandboxUnavailableError(
                     f"learner code cannot be confined here{why}: without Landlock (Linux 5.13+ "
-                    "and libseccomp) it could write your files; grade confined, or as root, "
-                    "which runs it as a user of its own"
+                    "and libseccomp) it could write your files; grade confined, or as root "
+                    "where it may run as a user of its own"
                 )
             python = [Path(p) for p in (sys.prefix, sys.base_prefix, *sys.path) if p]
             closed = isolation.unreadable([*python, *reads])
@@ -138,7 +138,7 @@ class Policy:
                     f"learner code cannot run unconfined{why}: {open_to_all} is writable by "
                     "every user; grade confined (Landlock) instead"
                 )
-        return cls(landlock, cgroup_parents() if root else {}, root, own_user, limits)
+        return cls(landlock, cgroup_parents() if root else {}, namespaces, own_user, limits)
 
     def describe(self) -> str:
         """One line saying which limits and protections are in force for every call."""
