@@ -1,13 +1,13 @@
 # toy_eda: limits of the whole process tree: memory over several processes, too many processes,
-# too many threads, /dev/shm past the memory cap, and a /dev/shm file left for the next call to
-# find (see shm_check.py)
+# /dev/shm past the memory cap, and a /dev/shm file left for the next call to find (see
+# shm_check.py)
 import os
-import threading
 import time
 from pathlib import Path
 
 import numpy as np
 from toy_eda_base import lookup as right_lookup
+from toy_eda_base import table  # noqa: F401  (graded as it is)
 
 
 def _children(count, work):
@@ -23,8 +23,8 @@ def _children(count, work):
 
 
 def total(root):
-    def hold():
-        block = bytearray(500 * 2**20)
+    def hold():  # 200 MB each: under the per-process cap, over the whole call's in all
+        block = bytearray(200 * 2**20)
         block[::4096] = b"x" * len(block[::4096])
         time.sleep(5)
 
@@ -37,17 +37,11 @@ def stats(root):
     return {}
 
 
-def table(root):
-    threading.stack_size(64 * 1024)  # small stacks: the count, not the memory, is the limit
-    for _ in range(200):
-        threading.Thread(target=time.sleep, args=(5,), daemon=True).start()
-    return None
-
-
 def grid(root):
-    with Path("/dev/shm/gallery-fill").open("wb") as handle:
-        for _ in range(1536):
-            handle.write(b"x" * 2**20)
+    for number in range(8):  # files of 200 MB, under the cap on one file: 1.6 GB in all
+        with Path(f"/dev/shm/gallery-fill-{number}").open("wb") as handle:
+            for _ in range(200):
+                handle.write(b"x" * 2**20)
     return np.zeros((2, 3))
 
 
