@@ -73,11 +73,14 @@ test: $(STAMP) data lint ## Run every test (needs Debian's chromium for the brow
 reference: $(STAMP) data ## Run solutions/ on the sample data and store the outputs in reference/
 	$(PY) -m imaging_course.grader reference
 
+# A score below 100% is a finished grading run, not a failure of make (the last line says the
+# score); a stopped run or one that cannot grade still fails. One command, no shell around it,
+# so that a SIGTERM to make reaches the grader.
 grade: $(STAMP) data ## Grade SOLUTIONS (default solutions/; yours: make grade SOLUTIONS=exercises)
-	$(PY) -m imaging_course.grader grade --solutions $(SOLUTIONS) $(GRADE_OPTS)
+	$(PY) -m imaging_course.grader grade --exit-zero-when-graded --solutions $(SOLUTIONS) $(GRADE_OPTS)
 
 grade-all: $(STAMP) data ## Grade every learner folder in SUBMISSIONS into a gradebook (all cores)
-	$(PY) -m imaging_course.grader grade-all $(SUBMISSIONS)
+	$(PY) -m imaging_course.grader grade-all $(SUBMISSIONS) $(GRADE_OPTS)
 
 lint: $(STAMP) ## Check style with ruff (lint and format)
 	$(VENV)/bin/ruff check .

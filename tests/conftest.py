@@ -2,7 +2,8 @@
 
 Tiny Sphinx projects live under ``tests/roots/test-<name>/`` and are built for real with
 ``sphinx.testing`` (``@pytest.mark.sphinx("html", testroot="<name>")``). The whole site is
-built once per session, into a temporary folder, by :func:`built_site`.
+built once per session, into a temporary folder, by :func:`built_site`; tiny SIIM and LiTS
+datasets and the course's references on them, once per session, by :func:`tiny_course`.
 """
 
 import os
@@ -20,7 +21,13 @@ from myst_nb.core.read import read_myst_markdown_notebook
 from myst_nb.ext.glue import GLUE_PREFIX
 from nbclient import NotebookClient
 
+from imaging_course.course_modules import SOLUTIONS_DIR
+from imaging_course.datasets.lits.generate import generate_lits
 from imaging_course.datasets.paths import lits_root, siim_root
+from imaging_course.datasets.siim.generate import generate_siim
+from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.grader.reference import ReferenceSet, compute_references
+from imaging_course.grader.sandbox import Sandbox
 from imaging_course.site_build import REPO_ROOT, build_site
 
 pytest_plugins = ["sphinx.testing.fixtures", "real_file_kinds"]
@@ -155,3 +162,28 @@ def served_site(built_site):
         server.shutdown()
         server.server_close()
         thread.join()
+
+
+@dataclass(frozen=True)
+class TinyCourse:
+    """Tiny SIIM and LiTS datasets (seed 31) under ``base``, and the course's references."""
+
+    base: Path
+    references: dict[str, ReferenceSet]
+
+
+@pytest.fixture(scope="session")
+def tiny_course(tmp_path_factory) -> TinyCourse:
+    """Tiny datasets of another seed than the sample's, and the reference solutions' outputs
+    on them (computed in the sandbox, as grading does)."""
+    base = tmp_path_factory.mktemp("course")
+    generate_siim(base / "siim", scale="tiny", seed=31, progress=False)
+    generate_lits(base / "lits", scale="tiny", seed=31, progress=False)
+    with Sandbox() as sandbox:
+        references = {
+            dataset: compute_references(
+                COURSE_TABLE, dataset, base / dataset, SOLUTIONS_DIR, sandbox
+            )
+            for dataset in COURSE_TABLE.datasets()
+        }
+    return TinyCourse(base, references)

@@ -94,3 +94,14 @@ def test_ids_groups_and_fields():
     verdict = fields.compare({"n": 3, "codes": {"LAS": 2}}, {"codes": {"RAS": 2}}, "summary")
     assert verdict.lines[0] == "n: missing from the returned dict"
     assert "codes: missing keys ['LAS']" in verdict.lines
+
+
+def test_the_learners_value_is_rounded_like_the_expected_one():
+    assert Number().compare(47.3, 48.0237, "age").lines == ("age: expected about 47, got 48 (+2%)",)
+    assert Number().compare(0.01234, 0.04561, "share").lines == (
+        "share: expected about 0.012, got 0.046 (+270%)",
+    )
+    # Where that rounding would show both the same, both get the digits that tell them apart.
+    assert Number(rtol=1e-3).compare(47.3, 47.46, "age").lines == (
+        "age: expected 47.3, got 47.46 (+0.34%)",
+    )

@@ -14,17 +14,12 @@ from pathlib import Path
 import pytest
 
 from imaging_course.course_modules import SOLUTIONS_DIR
-from imaging_course.datasets.lits.generate import generate_lits
-from imaging_course.datasets.siim.generate import generate_siim
 from imaging_course.grader.checks import COURSE_TABLE
 
 
 @pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory) -> Path:
-    base = tmp_path_factory.mktemp("course")
-    generate_siim(base / "siim", scale="tiny", seed=31, progress=False)
-    generate_lits(base / "lits", scale="tiny", seed=31, progress=False)
-    return base
+def tiny_data(tiny_course) -> Path:
+    return tiny_course.base
 
 
 def grade(base: Path, learner: Path, *extra: str) -> tuple[subprocess.CompletedProcess, dict]:
@@ -94,7 +89,22 @@ def test_exercise_stubs_score_0_and_say_what_to_do(tiny_data):
     completed, report = grade(tiny_data, stubs, "--no-held-out")
     assert completed.returncode == 1
     assert report["percent"] == 0.0
-    assert "siim_eda.scan_dicom_headers is not written yet" in completed.stdout
-    assert "lits_eda.case_statistics is not written yet" in completed.stdout
+    # Once per unwritten function (not once per check), then the score table and the last line.
+    assert completed.stdout.count("siim_eda.scan_dicom_headers is not written yet") == 1
+    assert completed.stdout.count("lits_eda.case_statistics is not written yet") == 1
     assert "Traceback" not in completed.stdout
     assert "hint:" not in completed.stdout  # a stub is not a mistake to diagnose
+    last_lines = completed.stdout.rstrip().splitlines()[-2:]
+    assert last_lines[-1].startswith("score 0.0%: below 100%, so the grader's exit status is 1")
+
+
+def test_checks_left_out_by_k_prepare_and_say_nothing(tiny_data):
+    completed, report = grade(
+        tiny_data, SOLUTIONS_DIR, "--no-held-out", "--reference-dir", str(tiny_data / "none"),
+        "-k", "siim-sex-counts",
+    )  # fmt: skip
+    assert completed.returncode == 0, completed.stdout[-3000:]
+    assert [check["id"] for check in report["checks"]] == ["siim-sex-counts"]
+    assert set(report["data"]) == {"siim[sample]"}
+    assert "siim[sample] references computed live" in completed.stdout
+    assert "lits[sample]" not in completed.stdout

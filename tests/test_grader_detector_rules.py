@@ -7,9 +7,13 @@ copies of the reference solutions and grade them for real.
 import math
 from pathlib import Path
 
+import nibabel as nib
 import numpy as np
 import pandas as pd
+from scipy import ndimage
 
+from imaging_course.course_modules import load_course_module
+from imaging_course.grader.checks import COURSE_TABLE
 from imaging_course.grader.detectors import DETECTORS, Evidence, decode_variant
 
 
@@ -117,4 +121,51 @@ def test_header_detectors():
     assert DETECTORS["unreadable-crash"](evidence(None, None, status="error", error=crash))
     assert not DETECTORS["unreadable-crash"](
         evidence(None, None, status="error", error={"type": "ZeroDivisionError", "message": ""})
+    )
+
+
+def lits_folder(root: Path, cases: dict[int, list[tuple[int, int, int]]]) -> dict[int, int]:
+    """A LiTS layout of small cases whose tumour voxels are the given ones; returns each case's
+    lesion count with full 26-connectivity (faces, edges and corners)."""
+    counts = {}
+    for case_id, voxels in cases.items():
+        labels = np.zeros((8, 8, 8), dtype=np.uint8)
+        labels[1:7, 1:7, 1:7] = 1  # liver
+        for voxel in voxels:
+            labels[voxel] = 2
+        affine = np.diag([0.8, 0.8, 2.5, 1.0])
+        for relative, array in (
+            (f"segmentations/segmentation-{case_id}.nii", labels),
+            (f"volume_pt1/volume-{case_id}.nii", np.full(labels.shape, 40, dtype=np.int16)),
+        ):
+            (root / relative).parent.mkdir(parents=True, exist_ok=True)
+            nib.save(nib.Nifti1Image(array, affine), root / relative)
+        counts[case_id] = int(ndimage.label(labels == 2, structure=np.ones((3, 3, 3)))[1])
+    return counts
+
+
+def test_lesions_touching_at_an_edge_or_a_corner_tell_6_from_26_connectivity(tmp_path):
+    counts = lits_folder(
+        tmp_path,
+        {
+            0: [(2, 2, 2), (3, 3, 3)],  # two voxels touching at a corner: one lesion
+            1: [(2, 2, 2), (3, 3, 2), (5, 5, 5)],  # at an edge, and one apart: two lesions
+            2: [(2, 2, 2), (2, 2, 3)],  # touching by a face: one lesion either way
+        },
+    )
+    assert counts == {0: 1, 1: 2, 2: 1}
+    solutions = load_course_module("lits_eda")
+    reference = solutions.case_statistics(tmp_path)[["case_id", "lesion_count"]]
+    assert dict(zip(reference["case_id"], reference["lesion_count"], strict=True)) == counts
+    face_only = reference.assign(lesion_count=[2, 3, 1])  # what 6-connectivity counts
+    check = next(c for c in COURSE_TABLE.checks if c.id == "lits-lesion-count")
+
+    assert not check.comparison.compare(reference, face_only, "case_statistics").passed
+    hint = DETECTORS["lesion-connectivity"](
+        Evidence(reference, face_only, "ok", {}, (str(tmp_path),), tmp_path, {})
+    )
+    assert "6-connectivity" in hint
+    other = reference.assign(lesion_count=[1, 5, 1])  # wrong, but not that way
+    assert not DETECTORS["lesion-connectivity"](
+        Evidence(reference, other, "ok", {}, (str(tmp_path),), tmp_path, {})
     )

@@ -81,12 +81,25 @@ def grade_mistake(module: str, exercise: str, root: Path, tmp_path: Path) -> str
     return completed.stdout
 
 
+def feedback_of(output: str, check: str) -> str | None:
+    """The feedback block (indented lines) under the header that names ``check [sample]``."""
+    lines = output.splitlines()
+    for index, line in enumerate(lines):
+        if not line.startswith(" ") and f"{check} [sample]" in line and ": 0 of " in line:
+            block = []
+            for following in lines[index + 1 :]:
+                if not following.startswith("  "):
+                    break
+                block.append(following)
+            return "\n".join(block)
+    return None
+
+
 def assert_hint(output: str, check: str, words: str) -> None:
     """``check`` failed with the hint ``words``, and no other detector spoke."""
-    failed = output.split(f"{check}[sample]: 0/", 1)
-    assert len(failed) == 2, f"{check} did not fail:\n{output[-3000:]}"
-    feedback = failed[1].split("\n_", 1)[0]
-    assert words in feedback
+    feedback = feedback_of(output, check)
+    assert feedback is not None, f"{check} did not fail:\n{output[-3000:]}"
+    assert f"hint: {words}" in feedback or words in feedback
     assert not [other for other in HINT_WORDS if other != words and other in output]
 
 

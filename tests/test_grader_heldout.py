@@ -23,7 +23,7 @@ def test_a_held_out_folder_of_an_older_generator_is_written_anew(tmp_path):
 
 
 def signatures(root):
-    """What the grader's guard watches of every file: inode, mode, size and times."""
+    """What a rewrite of any file would change: inode, mode, size and times."""
     return {
         path: (stat.st_ino, stat.st_mode, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns)
         for path in root.rglob("*")

@@ -113,7 +113,33 @@ def test_decode_refuses_paths_links_and_unknown_nodes(tmp_path):
 def test_read_result_refuses_non_json(tmp_path):
     (tmp_path / "result.json").write_bytes(b"\x80\x04not json")
     with pytest.raises(ResultError, match=r"result\.json"):
-        read_result(tmp_path)
+        read_result(tmp_path, 2**20)
+
+
+def test_what_a_call_returns_is_weighed_before_it_is_loaded(tmp_path):
+    with pytest.raises(ResultError, match=r"result\['masks'\]\[2\]: an array of 8.0 MB; a call"):
+        encode({"masks": [np.zeros(2**20)] * 3}, tmp_path, budget=20 * 2**20)
+    tmp_path = tmp_path / "out"
+    tmp_path.mkdir()
+    (tmp_path / "result.json").write_text('{"status": "ok", "value": {"t": "none"}}')
+    (tmp_path / "array-0.npy").write_bytes(b"\0" * 3 * 2**20)  # left by the call, never named
+    with pytest.raises(ResultError, match=r"left 3.0 MB to return \(array-0.npy: 3.0 MB\)"):
+        read_result(tmp_path, 2**20)
+    (tmp_path / "array-0.npy").unlink()
+    (tmp_path / "result.json").write_text('{"status": "ok", "value": ' + " " * 2**20 + "1}")
+    with pytest.raises(ResultError, match=r"takes 1\.0 MB as numbers, text, lists"):
+        read_result(tmp_path, 2**20)
+
+
+def test_dict_and_sequence_subclasses_travel_as_plain_data(tmp_path):
+    from collections import Counter, OrderedDict, defaultdict, namedtuple  # noqa: PLC0415
+
+    point = namedtuple("Point", "x y")
+    counts = defaultdict(int, {"AP": 2})
+    value = {"c": Counter("aab"), "o": OrderedDict(a=1), "d": counts, "p": point(1, 2)}
+    back = decode(encode(value, tmp_path), tmp_path)
+    assert back == {"c": {"a": 2, "b": 1}, "o": {"a": 1}, "d": {"AP": 2}, "p": [1, 2]}
+    assert {type(back[key]) for key in "cod"} == {dict}
 
 
 def test_compressed_arrays_only_from_the_graders_own_files(tmp_path):

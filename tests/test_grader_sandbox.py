@@ -1,15 +1,19 @@
-"""The sandbox's pipe protocol: replies that arrive together are each read, none lost."""
+"""The sandbox: its pipe protocol, quick calls, multiprocessing in a call, the CPU time of a
+whole call, and the per-process limits a grader that is not root falls back on."""
 
 import os
+from dataclasses import replace
 
-from imaging_course.grader.sandbox import Call, LineReader, Sandbox
+from imaging_course.grader.limits import Limits
+from imaging_course.grader.sandbox import Call, Sandbox
+from imaging_course.grader.sandbox_server import LineSource
 
 
 def test_two_lines_written_at_once_are_both_read():
     # A quick call makes the server write its "started" line and its report together.
     read_end, write_end = os.pipe()
     os.write(write_end, b'{"started": 7}\n{"timed_out": false}\n')
-    lines = LineReader(read_end)
+    lines = LineSource(read_end)
 
     first = lines.read_line(timeout=1.0)
     second = lines.read_line(timeout=1.0)
@@ -33,3 +37,73 @@ def test_quick_calls_return_their_values(tmp_path):
         results = sandbox.run(calls)
 
     assert [(r.status, r.value) for r in results] == [("ok", 2 * n) for n in range(12)]
+
+
+POOL = """
+import multiprocessing
+
+def squares(count):
+    with multiprocessing.Pool(2) as pool:
+        return pool.map(abs, range(-count, 0))
+"""
+
+
+def test_a_call_may_use_multiprocessing(tmp_path):
+    (tmp_path / "parallel.py").write_text(POOL)
+    with Sandbox(workers=1) as sandbox:
+        [result] = sandbox.run([Call("parallel", "squares", (4,), tmp_path, timeout=20.0)])
+
+    assert (result.status, result.value) == ("ok", [4, 3, 2, 1]), result.stderr
+
+
+BURNERS = """
+import os
+
+def burn(count):
+    for _ in range(count):
+        if os.fork() == 0:
+            while True:
+                pass
+    while True:
+        pass
+"""
+
+
+def test_cpu_time_counts_every_process_of_a_call(tmp_path):
+    (tmp_path / "burners.py").write_text(BURNERS)
+    limits = Limits(cpu_seconds=0.5)
+    with Sandbox(workers=1, limits=limits) as sandbox:
+        [result] = sandbox.run([Call("burners", "burn", (3,), tmp_path, timeout=60.0)])
+
+    assert result.status == "cpu"  # long before the 60 s of wall time
+    assert result.seconds < 30
+    assert result.where.startswith("burners.py, line")
+
+
+FALLBACK = """
+import multiprocessing
+
+def hog():
+    return len(bytearray(2**31))
+
+def pool():
+    with multiprocessing.Pool(2) as workers:
+        return workers.map(abs, [-1, -2])
+"""
+
+
+def test_without_root_means_the_limits_are_per_process_and_said_so(tmp_path):
+    # What a grader that is not root gets: no cgroup, no namespaces, no user of its own.
+    (tmp_path / "fallback.py").write_text(FALLBACK)
+    calls = [Call("fallback", name, (), tmp_path, timeout=20.0) for name in ("hog", "pool")]
+    with Sandbox(workers=1, limits=Limits(memory_mb=1024)) as sandbox:
+        sandbox.policy = replace(sandbox.policy, cgroups={}, namespaces=False, own_user=False)
+        hog, pool = sandbox.run(calls)
+        description = sandbox.describe()
+
+    assert (hog.status, hog.error.get("type")) == ("error", "MemoryError")  # RLIMIT_AS
+    assert pool.status == "error"  # no private /dev/shm to make semaphores in: said plainly
+    assert "PermissionError" in pool.error["type"] + pool.error["message"]
+    assert "per process (no cgroup here)" in description
+    assert "runs as you" in description
+    assert "no TCP (Landlock)" in description

@@ -133,7 +133,7 @@ def test_blocked_module_fails_the_module_that_imports_it(toy_data, learner, tmp_
     edit(
         learner / "toy_more.py",
         "from pathlib import Path",
-        "from pathlib import Path\n\nimport this",
+        "from pathlib import Path\n\nfrom imaging_course.datasets.siim.rle import decode_siim_rle",
     )
     completed, report = run_grader(
         learner, toy_data, tmp_path / "ref", tmp_path / "cache", "--no-held-out"
@@ -141,7 +141,7 @@ def test_blocked_module_fails_the_module_that_imports_it(toy_data, learner, tmp_
     assert not outcomes(report)["toy-more-count[sample]"]
     assert report["exercises"]["toy_eda"]["percent"] == 100.0
     assert "off limits in this exercise" in completed.stdout
-    assert "Beautiful is better" not in completed.stdout
+    assert "importing toy_more.py failed: PermissionError" in completed.stdout
 
 
 def test_held_out_data_catches_hard_coded_answers(toy_data, learner, tmp_path):

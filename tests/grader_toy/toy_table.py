@@ -64,5 +64,5 @@ TOY_TABLE = CheckTable(
         Check("toy-more-count", "count", None, Number(0, 0)),
     ),
     {"toy": "toy_table:generate_toy"},
-    blocked_imports=("this",),
+    blocked_imports=("imaging_course.datasets.siim.rle",),
 )

@@ -8,6 +8,9 @@ Figures, each beside its anchor timed in the same run:
   imports the same libraries, which is what a process per call would cost;
 * `make grade-all` of 20 copies of ``solutions/`` on every core against one at a time
   (goal: at least 1.8 times faster).
+
+The first line says which sandbox limits were in force (they differ between machines: a
+cgroup, namespaces and a user of its own per call need root).
 """
 
 import os
@@ -41,6 +44,7 @@ def _sandbox_call_seconds(folder: Path) -> float:
     (folder / "trivial.py").write_text("def answer():\n    return 42\n", encoding="utf-8")
     calls = [Call("trivial", "answer", (), folder, 10.0)] * SANDBOX_CALLS
     with Sandbox(workers=1) as sandbox:
+        print(sandbox.describe())
         sandbox.run(calls[:1])
         start = time.perf_counter()
         sandbox.run(calls)

@@ -75,7 +75,8 @@ class CheckTable:
 
     ``generators`` maps a dataset name to ``"module:function"`` with the signature of
     :func:`imaging_course.datasets.siim.generate.generate_siim` (for held-out data);
-    ``blocked_imports`` are modules the graded code may not import.
+    ``blocked_imports`` are modules the graded code may not import (their files stay
+    unreadable to every call).
     """
 
     calls: dict[str, CallSpec]
@@ -351,7 +352,13 @@ CHECKS: tuple[Check, ...] = (
         ),
         detectors=("voxels-not-ml", "tumour-outside-liver"),
     ),
-    Check("lits-lesion-count", "case_statistics", None, Table("case_id", {"lesion_count": COUNT})),
+    Check(
+        "lits-lesion-count",
+        "case_statistics",
+        None,
+        Table("case_id", {"lesion_count": COUNT}),
+        detectors=("lesion-connectivity",),
+    ),
     Check(
         "lits-hu-by-label",
         "case_statistics",

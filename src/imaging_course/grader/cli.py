@@ -4,7 +4,8 @@ Commands::
 
     reference [--solutions DIR] [--out DIR]           reference/<dataset>/<call>.json
     grade [--solutions DIR] [--no-held-out] [--grade-report PATH] [pytest options...]
-    grade-all SUBMISSIONS [--out DIR] [--jobs N]      gradebook.csv + feedback/<learner>.md
+    grade-all SUBMISSIONS [--out DIR] [--jobs N] [--learner-timeout S]
+                                                      gradebook.csv + feedback/<learner>.md
 """
 
 import argparse
@@ -15,6 +16,7 @@ from pathlib import Path
 from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.grader.gradebook import LEARNER_TIMEOUT_SECONDS, grade_all
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
     ReferenceError,
@@ -22,7 +24,7 @@ from imaging_course.grader.reference import (
     data_fingerprint,
     write_references,
 )
-from imaging_course.grader.sandbox import Sandbox
+from imaging_course.grader.sandbox import Sandbox, SandboxUnavailableError
 
 
 def pytest_arguments(learner_dir: Path, extra: list[str]) -> list[str]:
@@ -65,7 +67,12 @@ def grade(learner_dir: Path, extra: list[str]) -> int:
 def make_reference(solutions_dir: Path, out: Path) -> int:
     """Run the reference solutions on the sample data and write the reference files."""
     roots = {"siim": siim_root(), "lits": lits_root()}
-    with Sandbox() as sandbox:
+    try:
+        sandbox = Sandbox(reads=[solutions_dir, *roots.values()])
+    except SandboxUnavailableError as exc:
+        print(f"make reference: {exc}", file=sys.stderr)
+        return 1
+    with sandbox:
         for dataset in COURSE_TABLE.datasets():
             if data_fingerprint(roots[dataset]) is None:
                 print(f"{roots[dataset]}: no .complete stamp; run `make data`", file=sys.stderr)
@@ -92,11 +99,17 @@ def main(argv: list[str] | None = None) -> int:
     grade_parser = commands.add_parser("grade", help="grade one folder (pytest options pass on)")
     grade_parser.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR)
     grade_parser.add_argument("--no-held-out", action="store_true", help="sample data only")
-    grade_all = commands.add_parser("grade-all", help="grade one folder per learner")
-    grade_all.add_argument("submissions", type=Path)
-    grade_all.add_argument("--out", type=Path, default=None, help="default: SUBMISSIONS/../grades")
-    grade_all.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
-    grade_all.add_argument("--no-held-out", action="store_true", help="sample data only")
+    batch = commands.add_parser("grade-all", help="grade one folder per learner")
+    batch.add_argument("submissions", type=Path)
+    batch.add_argument("--out", type=Path, default=None, help="default: SUBMISSIONS/../grades")
+    batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    batch.add_argument("--no-held-out", action="store_true", help="sample data only")
+    batch.add_argument(
+        "--learner-timeout",
+        type=float,
+        default=LEARNER_TIMEOUT_SECONDS,
+        help="seconds for one learner's whole run (then stopped, graded on what ended)",
+    )
     args, extra = parser.parse_known_args(argv)
     if args.command == "reference":
         if extra:
@@ -105,8 +118,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "grade":
         held_out = [] if args.no_held_out else ["--held-out"]
         return grade(args.solutions, [*held_out, *extra])
-    from imaging_course.grader.gradebook import grade_all as run_all  # noqa: PLC0415
-
     out = args.out or args.submissions.resolve().parent / "grades"
     held_out = [] if args.no_held_out else ["--held-out"]
-    return run_all(args.submissions, out, jobs=args.jobs, extra=[*held_out, *extra])
+    extra = [*held_out, *extra]
+    return grade_all(
+        args.submissions, out, jobs=args.jobs, extra=extra, timeout=args.learner_timeout
+    )

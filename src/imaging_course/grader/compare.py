@@ -56,11 +56,16 @@ def show(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def about(value: float) -> str:
-    """``value`` to two significant figures: a hint of the size, not the answer."""
-    if math.isnan(value) or value == 0:
+def about(value: float, like: float | None = None) -> str:
+    """``value`` to two significant figures: a hint of the size, not the answer.
+
+    With ``like``, ``value`` is rounded at the same decimal place as ``like`` would be, so
+    that a learner's value is shown as precisely as the expected one ("about 47, got 48").
+    """
+    reference = value if like is None else like
+    if math.isnan(value) or math.isinf(value) or value == 0 or reference == 0:
         return show(value)
-    digits = 1 - math.floor(math.log10(abs(value)))
+    digits = 1 - math.floor(math.log10(abs(reference)))
     rounded = round(value, digits)
     return f"{rounded:g}" if abs(rounded) < 1e6 else f"{rounded:.2g}"
 
@@ -89,7 +94,9 @@ def _shown_pair(expected: Any, got: Any, *, exact: bool) -> tuple[str, str]:
     want, have = float(expected), float(got)
     hint = about(want)
     if not exact and abs(float(hint) - want) < abs(have - want):
-        return f"about {hint}", show(got)
+        rounded = about(have, like=want)
+        if rounded != hint:
+            return f"about {hint}", rounded
     for digits in (6, 10, 17):
         if f"{want:.{digits}g}" != f"{have:.{digits}g}":
             return f"{want:.{digits}g}", f"{have:.{digits}g}"

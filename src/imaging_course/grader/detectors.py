@@ -14,9 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import nibabel as nib
 import numpy as np
 import pandas as pd
+from scipy import ndimage
 
+from imaging_course.datasets.lits.layout import find_lits_cases
 from imaging_course.datasets.siim.layout import read_siim_labels
 from imaging_course.grader.compare import is_number
 
@@ -34,9 +37,6 @@ class Evidence:
     references: dict[str, Any]
 
 
-UNEXPECTED_SHAPE = (KeyError, TypeError, ValueError, AttributeError, IndexError)
-"""What a detector raises on learner output of an unexpected shape (then it stays silent)."""
-
 DETECTORS: dict[str, Callable[[Evidence], str | None]] = {}
 """Every detector by name (the names :mod:`~imaging_course.grader.checks` lists)."""
 
@@ -52,13 +52,14 @@ def detector(name: str):
 
 
 def hints(names: tuple[str, ...], evidence: Evidence) -> list[str]:
-    """The hints of the detectors in ``names`` whose mistake explains the failure."""
+    """The hints of the detectors in ``names`` whose mistake explains the failure; a detector
+    that raises on output of an unexpected shape (any exception) stays silent."""
     found = []
     for name in names:
         try:
             hint = DETECTORS[name](evidence)
-        except UNEXPECTED_SHAPE:
-            continue  # the learner's output is shaped so that this mistake cannot be judged
+        except Exception:  # noqa: S112 (learner output of a shape this mistake cannot judge)
+            continue
         if hint and hint not in found:
             found.append(hint)
     return found
@@ -400,6 +401,43 @@ def tumour_outside_liver(evidence: Evidence) -> str | None:
     ):
         return hint
     return None
+
+
+TUMOUR = 2
+FACE_CONNECTED = ndimage.generate_binary_structure(3, 1)
+"""6-connectivity: voxels touching by a face only (scipy's default structure)."""
+
+
+def face_connected_lesions(segmentation: Path) -> int:
+    """Tumour components of a label volume when voxels touching only at an edge or a corner
+    count apart (the mistake; the course counts with full 26-connectivity)."""
+    labels = np.asarray(nib.load(segmentation).dataobj)
+    return int(ndimage.label(labels == TUMOUR, structure=FACE_CONNECTED)[1])
+
+
+@detector("lesion-connectivity")
+def lesion_connectivity(evidence: Evidence) -> str | None:
+    """Lesions counted with 6-connectivity (faces only) instead of 26 (faces, edges, corners).
+
+    Only data with lesions that touch at an edge or a corner alone tells the two apart; the
+    detector recounts the differing cases that way and fires when the learner's counts match.
+    """
+    pairs = _pairs(evidence.expected, evidence.got, "case_id", "lesion_count")
+    differing = {case_id for case_id, expected, got in pairs if not _same(expected, got)}
+    if not differing:
+        return None
+    segmentations = {
+        case.case_id: case.segmentation
+        for case in find_lits_cases(Path(evidence.root))
+        if case.case_id in differing
+    }
+    if not _fits(pairs, lambda case_id, _: face_connected_lesions(segmentations[case_id]), 0):
+        return None
+    return (
+        "lesion_count matches counting with 6-connectivity (voxels touching by a face): "
+        "lesions whose voxels touch only at an edge or a corner are one lesion here. Label with "
+        "full 26-connectivity: scipy.ndimage.label(mask, structure=numpy.ones((3, 3, 3)))."
+    )
 
 
 FLIPPED = str.maketrans("LRAPSI", "RLPAIS")

@@ -8,13 +8,19 @@ the grader's process). Every learner call runs once, before the first check. Ite
 ``<exercise>::<check>[<variant>]``; the terminal ends with a per-exercise table and the total
 in %, the exit status is non-zero below 100%, ``--junitxml`` works as usual (each test case
 carries ``points`` and ``earned`` properties) and ``--grade-report PATH`` writes the JSON
-report.
+report. The terminal says once which sandbox limits are in force, shows each feedback once
+(one line for all the checks of a function that is not written yet), and ends with a line
+that says what the exit status means. The total counts every selected check: one that could
+not be graded (the run was stopped, say) counts as failed. SIGTERM, SIGHUP and SIGINT stop
+the run: the calls under way are ended, their folders removed, and every check whose call had
+ended is still graded and reported.
 """
 
 import compileall
 import dataclasses
 import json
 import os
+import signal
 from collections.abc import Generator
 from pathlib import Path
 
@@ -26,15 +32,21 @@ from imaging_course.datasets.paths import lits_root, siim_root
 from imaging_course.grader import heldout
 from imaging_course.grader.checks import Check, load_table
 from imaging_course.grader.grading import CheckOutcome, GradingRun, Variant
-from imaging_course.grader.integrity import Guard, damage_note
+from imaging_course.grader.limits import Limits
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
     ReferenceError,
     references_for,
     write_references,
 )
-from imaging_course.grader.report import build_report, render_outcome, score_table
-from imaging_course.grader.sandbox import DEFAULT_MEMORY_MB, Sandbox
+from imaging_course.grader.report import (
+    build_report,
+    exit_line,
+    grouped_feedback,
+    render_outcome,
+    score_table,
+)
+from imaging_course.grader.sandbox import Sandbox, SandboxUnavailableError, stop_on_signals
 
 HELP_SOLUTIONS = "grade the exercise modules (siim_eda.py, lits_eda.py) in DIR"
 HELP_REPORT = "write the grading report as JSON to PATH"
@@ -43,15 +55,20 @@ HELP_TABLE = "the check table, as module:attribute (default: the course's)"
 HELP_EXERCISES = "grade only these exercise modules (comma-separated, e.g. siim_eda)"
 HELP_ROOT = "dataset folder for NAME (default: SIIM_DATA_DIR / LITS_DATA_DIR)"
 HELP_TIMEOUT = "seconds per learner call, instead of the check table's"
+HELP_EXIT_ZERO = "exit 0 below 100% too, once grading ran (what `make grade` does)"
+HELP_CPU = "CPU seconds per learner call, all its processes together (default: its timeout)"
 HELP_PREPARE = "only build and store the references and held-out data (grade-all does this first)"
-HELP_UNCONFINED = "let learner code write outside its call folder (the guard still restores)"
-GRADER_KEY = pytest.StashKey["GraderState"]()
-UNCONFINED_NOTE = (
-    "note: learner code could write outside its call folder (Landlock off or missing); "
-    "files it changes are put back and the calls that changed them fail"
+HELP_UNCONFINED = (
+    "run learner code without Landlock (root only: as a user of its own, who cannot write your "
+    "files; refused where that user cannot read Python and the data)"
 )
+GRADER_KEY = pytest.StashKey["GraderState"]()
 COURSE_PACKAGE = Path(imaging_course.__file__).resolve().parent
-"""The whole course package: a learner call that changes any of its files fails."""
+"""The course package, compiled before any call (calls write no bytecode)."""
+
+
+class GradingStoppedError(KeyboardInterrupt):
+    """SIGTERM or SIGHUP reached the grader: stop as Ctrl-C (SIGINT) does."""
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -69,15 +86,19 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--reference-solutions", metavar="DIR", help="reference solutions (solutions/)")
     group.addoption("--grade-cache", metavar="DIR", help="held-out data and references cache")
     group.addoption("--grade-workers", type=int, default=0, help="calls at once (every core)")
-    group.addoption("--grade-memory-mb", type=int, default=DEFAULT_MEMORY_MB, help="per call")
+    group.addoption("--grade-memory-mb", type=int, default=Limits.memory_mb, help="per call")
     group.addoption("--grade-timeout", type=float, default=0.0, help=HELP_TIMEOUT)
+    group.addoption("--grade-cpu-seconds", type=float, default=0.0, help=HELP_CPU)
     group.addoption("--grade-prepare-only", action="store_true", help=HELP_PREPARE)
     group.addoption("--grade-unconfined", action="store_true", help=HELP_UNCONFINED)
+    group.addoption("--exit-zero-when-graded", action="store_true", help=HELP_EXIT_ZERO)
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Set the grader up when ``--solutions`` is given."""
+    """Set the grader up when ``--solutions`` is given: feedback comes from the grader's own
+    summary, so pytest's per-test failure sections are off."""
     if config.getoption("solutions"):
+        config.option.tbstyle = "no"
         config.stash[GRADER_KEY] = GraderState(config)
 
 
@@ -119,19 +140,38 @@ class GraderState:
         self.reference_dir = Path(option("reference_dir") or REFERENCE_DIR)
         self.reference_solutions = Path(option("reference_solutions") or SOLUTIONS_DIR).resolve()
         self.cache_dir = Path(option("grade_cache") or heldout.default_cache_dir())
-        self.workers = option("grade_workers") or os.cpu_count() or 1
-        self.memory_mb = option("grade_memory_mb")
-        self.confine = not option("grade_unconfined")
         self.run: GradingRun | None = None
         self.problem: str | None = None
+        self.stopped: str | None = None
+        self.items: list[tuple[Check, str]] = []
         self.outcomes: dict[tuple[str, str], CheckOutcome] = {}
         self.sandbox: Sandbox | None = None
+        reads = [*roots.values(), self.cache_dir / "heldout", self.learner_dir]
+        try:
+            self.sandbox = Sandbox(
+                workers=option("grade_workers") or os.cpu_count() or 1,
+                limits=Limits(
+                    memory_mb=option("grade_memory_mb"),
+                    cpu_seconds=option("grade_cpu_seconds") or None,
+                ),
+                confine=not option("grade_unconfined"),
+                reads=[*reads, self.reference_solutions],
+            )
+        except SandboxUnavailableError as exc:
+            self.problem = str(exc)
+        stop_on_signals(self.stop)
+
+    @staticmethod
+    def stop(number: int) -> None:
+        """A SIGTERM or SIGHUP: stop the run as Ctrl-C does."""
+        raise GradingStoppedError(signal.Signals(number).name)
 
     def variant_labels(self) -> list[str]:
         return ["sample", "held-out"] if self.held_out else ["sample"]
 
-    def prepare_references(self) -> list[Variant]:
-        """Load or compute the references of every variant (``problem`` says why not).
+    def prepare_references(self, datasets: list[str]) -> list[Variant]:
+        """Load or compute the references of every variant of ``datasets`` (``problem`` says
+        why not).
 
         Sandbox calls write no bytecode (and may not, when confined), so the course package
         and the reference solutions are compiled here first: stale ``.pyc`` files would be
@@ -139,18 +179,15 @@ class GraderState:
         """
         for folder in (COURSE_PACKAGE, self.reference_solutions):
             compileall.compile_dir(folder, quiet=2)
-        self.sandbox = Sandbox(workers=self.workers, memory_mb=self.memory_mb, confine=self.confine)
         variants: list[Variant] = []
         try:
-            for dataset in self.table.datasets():
+            for dataset in datasets:
                 root = self.roots.get(dataset)
                 if root is None or not Path(root).is_dir():
                     raise GradingUnavailableError(
                         f"no {dataset} data at {root}: run `make data`, or point "
                         f"{dataset.upper()}_DATA_DIR at a download"
                     )
-                if note := damage_note(Path(root)):
-                    raise GradingUnavailableError(note)
                 sample = references_for(
                     self.table,
                     dataset,
@@ -171,42 +208,62 @@ class GraderState:
 
     def prepare(self, selected: frozenset[tuple[str, str]] | None = None) -> None:
         """Load or compute the references, then run the learner calls (each once) that the
-        ``selected`` (check id, variant) pairs need, or all of them."""
-        if self.run is not None or self.problem is not None:
+        ``selected`` (check id, variant) pairs need, or all of them. A stop (Ctrl-C, SIGTERM,
+        SIGHUP) ends the calls under way; the checks of the calls that had ended are graded."""
+        if self.run is not None or self.problem is not None or self.stopped is not None:
             return
-        variants = self.prepare_references()
-        if self.problem is not None:
-            return
-        guard = Guard(
-            protected=[
-                COURSE_PACKAGE,
-                self.reference_solutions,
-                self.reference_dir,
-                self.cache_dir / "heldout-reference",
-            ],
-            watched=[v.references.root for v in variants],
-        )
-        self.run = GradingRun(
-            self.learner_dir, variants, self.table, self.sandbox, guard, selected=selected
-        )
-        self.run.run_calls()
+        ids = {check_id for check_id, _ in selected} if selected is not None else None
+        datasets = [
+            dataset
+            for dataset in self.table.datasets()
+            if ids is None
+            or any(c.id in ids and self.table.spec(c).dataset == dataset for c in self.table.checks)
+        ]
+        try:
+            variants = self.prepare_references(datasets)
+            if self.problem is not None:
+                return
+            self.run = GradingRun(
+                self.learner_dir, variants, self.table, self.sandbox, selected=selected
+            )
+            self.run.run_calls()
+        except KeyboardInterrupt as exc:
+            self.stopped = str(exc) or "SIGINT"
+            if self.run is not None:
+                self.run.stopped = self.stopped
+            self.close()
 
     def outcome(self, check: Check, label: str) -> CheckOutcome:
         """The outcome of ``check`` on the variant ``label`` (grading on first use)."""
         self.prepare()
-        exercise = self.table.exercise(check)
-        if self.problem is not None:
-            outcome = CheckOutcome(check, exercise, label, False, [f"cannot grade: {self.problem}"])
-        else:
-            dataset = self.table.spec(check).dataset
+        dataset = self.table.spec(check).dataset
+        variant = None
+        if self.run is not None:
             variant = next(
-                v for v in self.run.variants if v.label == label and v.references.dataset == dataset
+                (
+                    v
+                    for v in self.run.variants
+                    if (v.label, v.references.dataset) == (label, dataset)
+                ),
+                None,
             )
+        if variant is None:
+            outcome = self.ungraded(check, label)
+        else:
             outcome = self.run.evaluate(check, variant)
         self.outcomes[(check.id, label)] = outcome
         return outcome
 
+    def ungraded(self, check: Check, label: str) -> CheckOutcome:
+        """The failed outcome of a check that could not be graded, saying why."""
+        if self.problem is not None:
+            why = f"cannot grade: {self.problem}"
+        else:
+            why = f"not graded: the grading run was stopped ({self.stopped or 'interrupted'})"
+        return CheckOutcome(check, self.table.exercise(check), label, False, [why])
+
     def report(self) -> dict:
+        """The JSON report of every selected check: graded, or failed saying why not."""
         data = {}
         if self.run is not None:
             for variant in self.run.variants:
@@ -216,7 +273,11 @@ class GraderState:
                     "references": references.origin,
                     "note": references.note,
                 }
-        return build_report(self.outcomes.values(), str(self.learner_dir), data)
+        outcomes = [
+            self.outcomes.get((check.id, label)) or self.ungraded(check, label)
+            for check, label in self.items
+        ]
+        return build_report(outcomes, str(self.learner_dir), data)
 
     def close(self) -> None:
         if self.sandbox is not None:
@@ -275,21 +336,6 @@ class CheckItem(pytest.Item):
         return self.path, None, f"{self.check.id} [{self.variant}]"
 
 
-@pytest.hookimpl(wrapper=True)
-def pytest_report_header(config: pytest.Config) -> Generator[None, list, list]:
-    """Name the folder being graded; leave out the empty configuration file (``-c``)."""
-    lines = yield
-    if GRADER_KEY not in config.stash:
-        return lines
-    empty_config = f"configfile: {os.path.relpath(os.devnull, config.rootpath)}"
-    kept = [
-        [line for line in entry if line != empty_config] if isinstance(entry, list) else entry
-        for entry in lines
-        if entry != empty_config
-    ]
-    return [*kept, f"grading: {config.stash[GRADER_KEY].learner_dir}"]
-
-
 @pytest.hookimpl(tryfirst=True)
 def pytest_collect_directory(path: Path, parent: pytest.Collector) -> GradedFolder | None:
     """The folder being graded is collected by the grader, never searched for tests."""
@@ -300,12 +346,18 @@ def pytest_collect_directory(path: Path, parent: pytest.Collector) -> GradedFold
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
-    """With ``--grade-prepare-only``: build the references and store the sample ones."""
+    """Note every selected check (the total's denominator); with ``--grade-prepare-only``,
+    build the references and store the sample ones."""
     config = session.config
-    if GRADER_KEY not in config.stash or not config.getoption("grade_prepare_only"):
+    if GRADER_KEY not in config.stash:
         return
     state = config.stash[GRADER_KEY]
-    for variant in state.prepare_references():
+    state.items = [
+        (item.check, item.variant) for item in session.items if isinstance(item, CheckItem)
+    ]
+    if not config.getoption("grade_prepare_only") or state.problem is not None:
+        return
+    for variant in state.prepare_references(state.table.datasets()):
         references = variant.references  # held-out ones are cached by heldout already
         stamped = references.fingerprint is not None
         if variant.label == "sample" and references.origin == "live" and stamped:
@@ -324,15 +376,33 @@ def pytest_runtestloop(session: pytest.Session) -> None:
         config.stash[GRADER_KEY].prepare(selected)
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_report_header(config: pytest.Config) -> Generator[None, list, list]:
+    """Name the folder being graded and the sandbox's limits; leave out the empty
+    configuration file (``-c``)."""
+    lines = yield
+    if GRADER_KEY not in config.stash:
+        return lines
+    empty_config = f"configfile: {os.path.relpath(os.devnull, config.rootpath)}"
+    kept = [
+        [line for line in entry if line != empty_config] if isinstance(entry, list) else entry
+        for entry in lines
+        if entry != empty_config
+    ]
+    state = config.stash[GRADER_KEY]
+    sandbox = [state.sandbox.describe()] if state.sandbox is not None else []
+    return [*kept, f"grading: {state.learner_dir}", *sandbox]
+
+
 def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config) -> None:
-    """The per-exercise table and the total score."""
+    """Each feedback once, the notes on references, the per-exercise table and the total."""
     if GRADER_KEY not in config.stash:
         return
     state = config.stash[GRADER_KEY]
     report = state.report()
     terminalreporter.section("grade")
-    if state.sandbox is not None and not state.sandbox.confined:
-        terminalreporter.write_line(UNCONFINED_NOTE)
+    for line in grouped_feedback(report["checks"]):
+        terminalreporter.write_line(line)
     for name, entry in report["data"].items():
         if entry["note"] and name.endswith("[sample]"):
             terminalreporter.write_line(f"{name} references computed live: {entry['note']}")
@@ -341,7 +411,7 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    """Write the JSON report; a score below 100% fails the session."""
+    """Write the JSON report; a score below 100% fails the session, a stop interrupts it."""
     if GRADER_KEY not in session.config.stash:
         return
     state = session.config.stash[GRADER_KEY]
@@ -350,11 +420,24 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         path = Path(state.report_path)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=1, allow_nan=True) + "\n", encoding="utf-8")
-    if report["percent"] < 100.0 and exitstatus == pytest.ExitCode.OK:
+    if state.problem is not None:
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
+    elif state.stopped is not None:
+        session.exitstatus = pytest.ExitCode.INTERRUPTED
+    elif session.config.getoption("exit_zero_when_graded"):
+        session.exitstatus = pytest.ExitCode.OK
+    elif report["percent"] < 100.0 and exitstatus == pytest.ExitCode.OK:
         session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
-    """Stop the sandbox servers."""
-    if GRADER_KEY in config.stash:
-        config.stash[GRADER_KEY].close()
+    """Stop the sandbox servers; the last line says what the exit status means."""
+    if GRADER_KEY not in config.stash:
+        return
+    state = config.stash[GRADER_KEY]
+    state.close()
+    reporter = config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None and state.items and not config.getoption("grade_prepare_only"):
+        zero = config.getoption("exit_zero_when_graded")
+        line = exit_line(state.report(), stopped=state.stopped, problem=state.problem, zero=zero)
+        reporter.write_line(line)

@@ -104,7 +104,8 @@ def compute_references(
                     args[spec.name],
                     solutions_dir,
                     spec.timeout,
-                    table.blocked_imports,
+                    reads=(Path(root),),
+                    blocked=table.blocked_imports,
                 )
                 for spec in ready
             ]

@@ -25,11 +25,19 @@ dataframe  pandas "split" orientation, by column: ``"columns"`` (names), ``"dtyp
            ``"data"`` (one list of plain cells per column); a named index (``set_index``,
            ``groupby``) comes first as columns, an unnamed one is dropped
 ========== ===========================================================================
+
+Values that cannot be compared are refused on both sides with a message naming them: an int
+beyond the range of a float (``10**400``), a string that is not valid Unicode. Dict, list and
+tuple subclasses (``Counter``, ``OrderedDict``, ``defaultdict``, named tuples) travel as plain
+dicts and lists. What a call returns may not exceed a byte budget (the JSON file and the
+arrays together); the grader checks the sizes on disk before it loads anything.
 """
 
 import json
 import math
+import os
 import re
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +45,9 @@ import numpy as np
 import pandas as pd
 
 RESULT_FILE = "result.json"
-"""The file the sandbox child writes last; its presence with the right nonce means a result."""
+"""The file the sandbox child writes last; its presence means the call returned."""
 
 MAX_JSON_BYTES = 64 * 2**20
-MAX_ARRAY_BYTES = 512 * 2**20
 MAX_DEPTH = 32
 MAX_NODES = 5_000_000
 ARRAY_NAME = re.compile(r"(?:[a-z0-9_]{1,64}-)?array-[0-9]{1,6}\.np[yz]")
@@ -48,13 +55,22 @@ ARRAY_KINDS = "biuf"
 """NumPy dtype kinds a result array may have: bool, signed and unsigned integer, float."""
 
 CELL_TYPES = (type(None), bool, int, float, str)
+LARGEST_INT = int(sys.float_info.max)
+"""Ints beyond this cannot become floats, so no tolerance can compare them."""
+
+
+def megabytes(size: int) -> str:
+    """``size`` bytes in MB, for messages."""
+    return f"{size / 2**20:,.1f} MB" if size < 10 * 2**20 else f"{size / 2**20:,.0f} MB"
 
 
 class ResultError(ValueError):
     """A value that is not plain data, or a result file that is malformed or forged."""
 
 
-def encode(value: Any, folder: Path, prefix: str = "", *, compress: bool = False) -> dict:
+def encode(
+    value: Any, folder: Path, prefix: str = "", *, compress: bool = False, budget: int | None = None
+) -> dict:
     """Turn ``value`` into a JSON-ready tree, writing arrays as ``.npy`` files into ``folder``.
 
     Array files are named ``<prefix>array-<n>.npy``; a prefix (lower-case letters, digits and
@@ -62,38 +78,49 @@ def encode(value: Any, folder: Path, prefix: str = "", *, compress: bool = False
     ``.npz`` files instead (the stored references: a mostly empty mask shrinks 100-fold).
 
     Runs in the sandbox child. Raises :class:`ResultError` naming the first value that is not
-    plain data (numbers, str, bool, None, list, tuple, dict, NumPy array, pandas DataFrame).
+    plain data (numbers, str, bool, None, list, tuple, dict, NumPy array, pandas DataFrame), or
+    the array that would take the arrays beyond ``budget`` bytes.
     """
     suffix = "npz" if compress else "npy"
     names = (f"{prefix}array-{n}.{suffix}" for n in range(10**6))
-    return _encode(value, folder, names, "result", 0)
+    room = [math.inf if budget is None else budget, budget]
+    return _encode(value, folder, (names, room), "result", 0)
 
 
-def _encode(value: Any, folder: Path, names, where: str, depth: int) -> dict:
+def _encode(value: Any, folder: Path, state: tuple, where: str, depth: int) -> dict:
+    names, room = state
     if depth > MAX_DEPTH:
         raise ResultError(f"{where}: nested deeper than {MAX_DEPTH} levels")
-    node = _encode_scalar(value)
+    node = _encode_scalar(value, where)
     if node is not None:
         return node
-    if type(value) in (list, tuple):
+    if isinstance(value, list | tuple):  # named tuples too, read as plain sequences
+        items = list.__iter__(value) if isinstance(value, list) else tuple.__iter__(value)
         return {
             "t": "list",
             "v": [
-                _encode(item, folder, names, f"{where}[{i}]", depth + 1)
-                for i, item in enumerate(value)
+                _encode(item, folder, state, f"{where}[{i}]", depth + 1)
+                for i, item in enumerate(items)
             ],
         }
-    if type(value) is dict:
+    if isinstance(value, dict):  # Counter, OrderedDict, defaultdict: read as a plain dict
         pairs = []
-        for key, item in value.items():
-            key_node = _encode_scalar(key)
+        for key, item in dict.items(value):
+            key_node = _encode_scalar(key, f"{where} key")
             if key_node is None or key_node["t"] not in ("str", "int"):
                 raise ResultError(f"{where}: dict key {key!r} is not a str or an int")
-            pairs.append([key_node, _encode(item, folder, names, f"{where}[{key!r}]", depth + 1)])
+            item_node = _encode(item, folder, state, f"{where}[{key!r}]", depth + 1)
+            pairs.append([key_node, item_node])
         return {"t": "dict", "v": pairs}
     if type(value) is np.ndarray:
         if value.dtype.kind not in ARRAY_KINDS:
             raise ResultError(f"{where}: array of dtype {value.dtype} (numbers or bool only)")
+        room[0] -= value.nbytes
+        if room[0] < 0:
+            raise ResultError(
+                f"{where}: an array of {megabytes(value.nbytes)}; a call may return at most "
+                f"{megabytes(room[1])} in all"
+            )
         name = next(names)
         if name.endswith(".npz"):
             np.savez_compressed(folder / name, array=value)
@@ -108,19 +135,38 @@ def _encode(value: Any, folder: Path, names, where: str, depth: int) -> dict:
     )
 
 
-def _encode_scalar(value: Any) -> dict | None:
+def _encode_scalar(value: Any, where: str) -> dict | None:
     kind = type(value)
     if value is None:
         return {"t": "none"}
     if kind is bool or kind is np.bool_:
         return {"t": "bool", "v": bool(value)}
     if kind is int or isinstance(value, np.integer):
-        return {"t": "int", "v": int(value)}
+        return {"t": "int", "v": comparable_int(int(value), where)}
     if kind is float or isinstance(value, np.floating):
         return {"t": "float", "v": float(value)}
     if kind is str or kind is np.str_:
-        return {"t": "str", "v": str(value)}
+        return {"t": "str", "v": valid_text(str(value), where)}
     return None
+
+
+def comparable_int(value: int, where: str) -> int:
+    """``value`` if a float can hold it (so that tolerances can compare it), else an error."""
+    if -LARGEST_INT <= value <= LARGEST_INT:
+        return value
+    raise ResultError(
+        f"{where}: an int of {len(str(abs(value)))} digits, beyond what a float can hold "
+        "(about 1.8e308): no tolerance can compare it"
+    )
+
+
+def valid_text(value: str, where: str) -> str:
+    """``value`` if it is valid Unicode (no lone surrogate), else an error."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ResultError(f"{where}: a str that is not valid Unicode (a lone surrogate)") from None
+    return value
 
 
 def _is_dataframe(value: Any) -> bool:
@@ -144,7 +190,7 @@ def _encode_dataframe(frame, where: str) -> dict:
         for cell in column.tolist():
             if cell is pd.NA or cell is pd.NaT:
                 cell = None  # noqa: PLW2901  (missing values become None)
-            node = _encode_scalar(cell)
+            node = _encode_scalar(cell, f"{where}[{name!r}]")
             if node is None:
                 raise ResultError(
                     f"{where}: column {name!r} holds a {type(cell).__qualname__}, not a plain value"
@@ -167,15 +213,35 @@ def read_json_file(path: Path, limit: int = MAX_JSON_BYTES) -> Any:
     if path.is_symlink() or not path.is_file():
         raise ResultError(f"{path.name}: missing or not a regular file")
     if path.stat().st_size > limit:
-        raise ResultError(f"{path.name}: larger than {limit // 2**20} MiB")
+        raise ResultError(f"{path.name}: larger than {megabytes(limit)}")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, ValueError) as exc:  # ValueError: also an int of 5,000 digits
         raise ResultError(f"{path.name}: not valid JSON ({exc})") from None
 
 
-def read_result(folder: Path) -> dict:
-    """Read the result file of one sandbox call (grader side); the tree is not decoded yet."""
+def read_result(folder: Path, budget: int) -> dict:
+    """Read the result file of one sandbox call (grader side); the tree is not decoded yet.
+
+    The sizes of everything the call left in ``folder`` are checked first: more than
+    ``budget`` bytes in all is refused before any byte is loaded.
+    """
+    sizes = {}
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.is_file(follow_symlinks=False):
+                sizes[entry.name] = entry.stat(follow_symlinks=False).st_size
+    if sizes.get(RESULT_FILE, 0) > budget:
+        raise ResultError(
+            f"the returned value takes {megabytes(sizes[RESULT_FILE])} as numbers, text, lists, "
+            f"dicts and tables; a call may return at most {megabytes(budget)}"
+        )
+    if sum(sizes.values()) > budget:
+        largest = max(sizes, key=sizes.get)
+        raise ResultError(
+            f"the call left {megabytes(sum(sizes.values()))} to return ({largest}: "
+            f"{megabytes(sizes[largest])}); a call may return at most {megabytes(budget)}"
+        )
     payload = read_json_file(folder / RESULT_FILE)
     if type(payload) is not dict:
         raise ResultError(f"{RESULT_FILE}: not a JSON object")
@@ -189,41 +255,50 @@ def decode(node: Any, folder: Path, *, trusted_npz: bool = False) -> Any:
     node that does not match the format, so a forged or damaged file never reaches a comparison.
     """
     budget = [MAX_NODES, trusted_npz]
-    return _decode(node, folder, budget, 0)
+    return _decode(node, folder, budget, 0, "result")
 
 
 SCALAR_TAGS = {"bool": (bool,), "int": (int,), "float": (float, int), "str": (str,)}
 
 
-def _decode(node: Any, folder: Path, budget: list, depth: int) -> Any:
+def _decode(node: Any, folder: Path, budget: list, depth: int, where: str) -> Any:
     budget[0] -= 1
     if budget[0] < 0 or depth > MAX_DEPTH:
         raise ResultError("result tree too large or too deep")
     if type(node) is not dict or type(node.get("t")) is not str:
-        raise ResultError("result node without a type tag")
+        raise ResultError(f"{where}: result node without a type tag")
     tag, value = node["t"], node.get("v")
     if tag == "none":
         return None
     if tag in SCALAR_TAGS:
-        value = _typed(value, SCALAR_TAGS[tag], tag)
-        return float(value) if tag == "float" else value
+        return _scalar(tag, value, where)
     if tag == "list":
-        return [_decode(item, folder, budget, depth + 1) for item in _typed(value, list, tag)]
+        items = enumerate(_typed(value, list, tag))
+        return [_decode(item, folder, budget, depth + 1, f"{where}[{i}]") for i, item in items]
     if tag == "dict":
         result = {}
         for pair in _typed(value, list, tag):
             if type(pair) is not list or len(pair) != 2:
-                raise ResultError("dict entry is not a [key, value] pair")
-            key = _decode(pair[0], folder, budget, depth + 1)
+                raise ResultError(f"{where}: dict entry is not a [key, value] pair")
+            key = _decode(pair[0], folder, budget, depth + 1, f"{where} key")
             if type(key) not in (str, int):
-                raise ResultError("dict key is not a str or an int")
-            result[key] = _decode(pair[1], folder, budget, depth + 1)
+                raise ResultError(f"{where}: dict key is not a str or an int")
+            result[key] = _decode(pair[1], folder, budget, depth + 1, f"{where}[{key!r}]")
         return result
     if tag == "ndarray":
         return _load_array(node.get("file"), folder, trusted_npz=budget[1])
     if tag == "dataframe":
-        return _decode_dataframe(node)
-    raise ResultError(f"unknown result node type {tag!r}")
+        return _decode_dataframe(node, where)
+    raise ResultError(f"{where}: unknown result node type {tag!r}")
+
+
+def _scalar(tag: str, value: Any, where: str) -> Any:
+    value = _typed(value, SCALAR_TAGS[tag], tag)
+    if type(value) is int:
+        comparable_int(value, where)
+    if tag == "float":
+        return float(value)
+    return valid_text(value, where) if tag == "str" else value
 
 
 def _typed(value: Any, kinds: type | tuple, tag: str) -> Any:
@@ -241,8 +316,6 @@ def _load_array(name: Any, folder: Path, *, trusted_npz: bool) -> np.ndarray:
     path = folder / name
     if path.is_symlink() or not path.is_file():
         raise ResultError(f"{name}: missing or not a regular file")
-    if path.stat().st_size > MAX_ARRAY_BYTES:
-        raise ResultError(f"{name}: larger than {MAX_ARRAY_BYTES // 2**20} MiB")
     try:
         array = np.load(path, allow_pickle=False)
         if name.endswith(".npz"):
@@ -255,23 +328,29 @@ def _load_array(name: Any, folder: Path, *, trusted_npz: bool) -> np.ndarray:
     return array
 
 
-def _decode_dataframe(node: dict):
+def _decode_dataframe(node: dict, where: str):
     columns, dtypes, data = node.get("columns"), node.get("dtypes"), node.get("data")
     if not (type(columns) is type(dtypes) is type(data) is list):
-        raise ResultError("dataframe node lacks columns, dtypes or data lists")
+        raise ResultError(f"{where}: dataframe node lacks columns, dtypes or data lists")
     if not (len(columns) == len(dtypes) == len(data)):
-        raise ResultError("dataframe node: columns, dtypes and data differ in length")
+        raise ResultError(f"{where}: dataframe columns, dtypes and data differ in length")
     if len({len(cells) if type(cells) is list else -1 for cells in data}) > 1:
-        raise ResultError("dataframe node: columns of different lengths")
+        raise ResultError(f"{where}: dataframe columns of different lengths")
     frame = {}
     for name, dtype, cells in zip(columns, dtypes, data, strict=True):
         if type(name) is not str or type(dtype) is not str or type(cells) is not list:
-            raise ResultError("dataframe column with a malformed name, dtype or cells")
+            raise ResultError(f"{where}: dataframe column with a malformed name, dtype or cells")
         if name in frame:
-            raise ResultError(f"dataframe column {name!r} appears twice")
-        if any(type(cell) not in CELL_TYPES for cell in cells):
-            raise ResultError(f"dataframe column {name!r} holds a value that is not plain")
-        frame[name] = _column(cells, dtype)
+            raise ResultError(f"{where}: dataframe column {name!r} appears twice")
+        column = f"{where}[{name!r}]"
+        for cell in cells:
+            if type(cell) not in CELL_TYPES:
+                raise ResultError(f"{column}: a value that is not plain")
+            if type(cell) is int:
+                comparable_int(cell, column)
+            elif type(cell) is str:
+                valid_text(cell, column)
+        frame[valid_text(name, where)] = _column(cells, dtype)
     return pd.DataFrame(frame) if frame else pd.DataFrame()
 
 

@@ -1,12 +1,12 @@
 """Run learner functions in separate processes and get their results back as checked data.
 
-The learner's code is untrusted: it may exit, loop, eat memory, flood its output, fork, patch
-``math.isclose``, forge result files. Each call runs in a fresh child forked by a fork server
+The learner's code is untrusted (see the threat model in :mod:`imaging_course.grader`). Each
+call runs in a fresh child forked by a fork server
 (:mod:`imaging_course.grader.sandbox_server`) that has the heavy libraries imported already,
 so a call costs milliseconds rather than a new interpreter. A crash, timeout or exit in one
 call fails that call only. Results come back through :mod:`imaging_course.grader.results`
 and are decoded here, in the grader's process, whose own ``math`` and ``numpy`` the learner
-never touched.
+never touched. :class:`Policy` says which of the kernel's means are in force here.
 
 Example::
 
@@ -16,50 +16,51 @@ Example::
 """
 
 import contextlib
+import importlib.util
 import json
 import os
 import queue
-import secrets
-import select
+import re
 import shutil
 import signal
 import subprocess
 import sys
 import tempfile
 import threading
-import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imaging_course.grader import confinement, results
+from imaging_course.grader import confinement, isolation, results
+from imaging_course.grader.limits import CallGroup, Limits, cgroup_parents
+from imaging_course.grader.sandbox_server import STACK_FILE, LineSource
 
-DEFAULT_MEMORY_MB = 3072
-"""Address-space cap of one call; the interpreter with NumPy, pandas and pydicom needs ~350 MB."""
-DEFAULT_OUTPUT_CHARS = 20_000
-"""How much of a call's stdout and stderr is kept (each); the rest is counted, not stored."""
-DEFAULT_FILE_MB = 256
-"""Largest file a call may write (``RLIMIT_FSIZE``), which also stops a flood on fd 1."""
 SERVER_GRACE_SECONDS = 30.0
-THREAD_LIMITS = dict.fromkeys(("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"), "1")
-"""BLAS thread pools off: the server forks, and threads do not survive a fork."""
+STACK_LINE = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)')
+
+
+class SandboxUnavailableError(RuntimeError):
+    """Learner code cannot be run safely here; the message says why and what to do."""
 
 
 @dataclass(frozen=True)
 class Call:
     """One learner function to run: ``<learner_dir>/<module>.py:<function>(*args)``.
 
-    ``args`` is plain data (encoded with :mod:`~imaging_course.grader.results`); ``timeout``
-    is in seconds of wall time; importing a module named in ``blocked`` fails in the call
-    (the course's RLE decoder, say, when decoding is the exercise).
+    ``function`` None imports the module only. ``args`` is plain data (encoded with
+    :mod:`~imaging_course.grader.results`); ``timeout`` is in seconds of wall time; ``reads``
+    are the data folders the call may read (besides the learner's folder and Python's);
+    the files of the modules named in ``blocked`` stay unreadable to it (the course's RLE
+    decoder, say, when decoding is the exercise).
     """
 
     module: str
-    function: str
+    function: str | None
     args: tuple
     learner_dir: Path
     timeout: float = 60.0
+    reads: tuple[Path, ...] = ()
     blocked: tuple[str, ...] = ()
 
 
@@ -69,9 +70,11 @@ class CallResult:
 
     ``status`` is ``ok`` (``value`` holds the decoded result), ``error`` (the function raised;
     ``error`` has type, message and the learner's last frame), ``import-error``, ``missing``
-    (no such function), ``bad-result`` (not plain data, or a malformed result file),
-    ``forged`` (a result file without the runner's nonce), ``timeout`` or ``crashed`` (the
-    process ended without a result; ``exit_code`` says how).
+    (no such function), ``bad-result`` (not plain data, or too large), ``timeout``, ``cpu``
+    (out of CPU time) or ``crashed`` (the process ended without a result; ``exit_code`` says
+    how, ``limits_hit`` which limit it ran into), or ``stopped`` (the grading run was stopped
+    first). ``where`` is the learner's line a call that ran out of time was running;
+    ``phase`` is ``import`` for the result of importing the module (before any call).
     """
 
     status: str
@@ -82,119 +85,196 @@ class CallResult:
     seconds: float = 0.0
     exit_code: int | None = None
     leftover_processes: int = 0
+    limits_hit: tuple[str, ...] = ()
+    where: str = ""
+    phase: str = "call"
 
 
-class LineReader:
-    """Whole lines from a pipe, each within a timeout.
+@dataclass(frozen=True)
+class Policy:
+    """Which of the kernel's means this machine gives the sandbox, decided once per run.
 
-    The pipe is read with ``os.read`` into our own buffer: a buffered ``readline`` may swallow
-    two lines at once (a call's start and its report, when the reader was slow), and
-    ``select`` on the pipe would then wait for a line that was already read.
+    ``landlock`` is the ABI in use (0: unconfined), ``cgroups`` the parent folder per
+    controller (empty: per-process limits), ``namespaces`` whether servers get their own PID,
+    network, IPC and mount namespaces, ``own_user`` whether calls run as a user of their own.
     """
 
-    def __init__(self, fd: int) -> None:
-        self.fd = fd
-        self.unread = b""
+    landlock: int
+    cgroups: dict[str, str]
+    namespaces: bool
+    own_user: bool
+    limits: Limits
 
-    def read_line(self, timeout: float) -> bytes | None:
-        """The next line without its newline; None after ``timeout`` seconds or at the end."""
-        deadline = time.monotonic() + timeout
-        while b"\n" not in self.unread:
-            remaining = max(0.0, deadline - time.monotonic())
-            ready, _, _ = select.select([self.fd], [], [], remaining)
-            if not ready:
-                return None
-            chunk = os.read(self.fd, 65536)
-            if not chunk:
-                return None
-            self.unread += chunk
-        line, _, self.unread = self.unread.partition(b"\n")
-        return line
+    @classmethod
+    def detect(cls, limits: Limits, *, confine: bool, reads: Iterable[Path] = ()) -> "Policy":
+        """The policy here; raises :class:`SandboxUnavailableError` where learner code could
+        write the course, the virtual environment or the home folder.
+
+        Unconfined (``confine`` False, or no Landlock), calls must run as a user of their
+        own, which needs root, and that user must be able to read ``reads`` and the Python
+        installation as they are.
+        """
+        landlock = confinement.landlock_abi() if confine and confinement.available() else 0
+        root = isolation.is_root()
+        namespaces, own_user = isolation.probe()
+        if not landlock:
+            why = "" if confine else " (--grade-unconfined)"
+            if not own_user:
+                raise SandboxUnavailableError(
+                    f"learner code cannot be confined here{why}: without Landlock (Linux 5.13+ "
+                    "and libseccomp) it could write your files; grade confined, or as root "
+                    "where it may run as a user of its own"
+                )
+            python = [Path(p) for p in (sys.prefix, sys.base_prefix, *sys.path) if p]
+            closed = isolation.unreadable([*python, *reads])
+            if closed is not None:
+                raise SandboxUnavailableError(
+                    f"learner code cannot run unconfined{why} as a user of its own: {closed} "
+                    "is not readable by other users; grade confined (Landlock) instead"
+                )
+            open_to_all = isolation.writable_by_others([sys.prefix, Path.home()])
+            if open_to_all is not None:
+                raise SandboxUnavailableError(
+                    f"learner code cannot run unconfined{why}: {open_to_all} is writable by "
+                    "every user; grade confined (Landlock) instead"
+                )
+        return cls(landlock, cgroup_parents() if root else {}, namespaces, own_user, limits)
+
+    def describe(self) -> str:
+        """One line saying which limits and protections are in force for every call."""
+        limits = self.limits
+        memory = f"{limits.memory_mb:,} MB of memory"
+        what = f"{memory}, {limits.processes} processes, CPU time up to its timeout"
+        if self.cgroups:
+            bounds = f"{what} for its whole process tree (cgroup)"
+        else:
+            bounds = f"{memory} and CPU time up to its timeout per process (no cgroup here)"
+            if self.own_user:
+                bounds += f", {limits.processes} processes"
+        parts = [f"each call: {bounds}, returns at most {limits.result_mb} MB"]
+        parts.append("runs as a user of its own" if self.own_user else "runs as you")
+        if self.namespaces:
+            parts.append("no network, own /proc and /dev/shm (namespaces)")
+        elif self.landlock >= 4:
+            parts.append("no TCP (Landlock)")
+        if self.landlock:
+            parts.append(
+                f"reads only Python, its data and its folder, writes only its folder "
+                f"(Landlock ABI {self.landlock})"
+            )
+        else:
+            parts.append("UNCONFINED: may read every file other users may read")
+        return "sandbox: " + "; ".join(parts)
+
+    def settings(self) -> dict:
+        """What a server needs to know of the policy."""
+        return {
+            "namespaces": self.namespaces,
+            "cgroups": self.cgroups,
+            "own_user": self.own_user,
+            "confine": bool(self.landlock),
+            "shared_memory_bytes": self.limits.memory_mb * 2**20,
+        }
 
 
 class _Server:
-    """One fork-server process and the pipe protocol to it."""
+    """One fork server (its launcher process) and the pipe protocol to it."""
 
-    def __init__(self, scratch: Path) -> None:
-        env = {**os.environ, **THREAD_LIMITS}
-        self.log = (scratch / f"server-{secrets.token_hex(4)}.log").open("wb")
+    def __init__(self, folder: Path, policy: Policy) -> None:
+        folder.mkdir(parents=True)
+        self.folder = folder
+        self.policy = policy
+        self.log = (folder / "server.log").open("wb")
         self.process = subprocess.Popen(
-            [sys.executable, "-I", "-m", "imaging_course.grader.sandbox_server"],
+            [
+                sys.executable,
+                "-I",
+                "-m",
+                "imaging_course.grader.sandbox_server",
+                str(folder),
+                json.dumps(policy.settings()),
+            ],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=self.log,
-            cwd=scratch,
-            env=env,
+            cwd=folder,
+            env=isolation.server_environment(),
         )
-        self.lines = LineReader(self.process.stdout.fileno())
+        self.lines = LineSource(self.process.stdout.fileno())
+
+    def wait_ready(self) -> "_Server":
+        """Wait until the server has imported its libraries (servers start side by side)."""
         if self._read_line(120.0) is None:
             raise RuntimeError(f"the sandbox server did not start; see {self.log.name}")
+        return self
 
     def _read_line(self, timeout: float) -> dict | None:
         line = self.lines.read_line(timeout)
         return None if line is None else json.loads(line)
 
     def request(self, request: dict) -> dict | None:
-        """Send one call; the server's report, or None if the server died or hung.
-
-        The server first names the call's pid, so that a call whose server was killed (by
-        the learner's code, say) can still be stopped here.
-        """
+        """Send one call; the server's report, or None if the server died or hung."""
         try:
             self.process.stdin.write((json.dumps(request) + "\n").encode())
             self.process.stdin.flush()
-        except BrokenPipeError:
+        except (BrokenPipeError, ValueError):  # ValueError: the pipe was closed (stopping)
             return None
-        started = self._read_line(SERVER_GRACE_SECONDS)
-        if started is None:
-            return None
-        report = self._read_line(float(request["timeout"]) + SERVER_GRACE_SECONDS)
-        if report is None:
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(int(started["started"]), signal.SIGKILL)
-        return report
+        return self._read_line(float(request["timeout"]) + SERVER_GRACE_SECONDS)
 
-    def close(self) -> None:
-        if self.process.poll() is None:
+    def hang_up(self) -> None:
+        """Close the server's stdin: it ends the call under way, if any, and exits."""
+        with contextlib.suppress(OSError, ValueError):
             self.process.stdin.close()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout, self.log):
+
+    def close(self, *, patience: float = 10.0) -> None:
+        """Stop the server (killed if slow) and remove its cgroup and folder."""
+        self.hang_up()
+        try:
+            self.process.wait(timeout=patience)
+        except subprocess.TimeoutExpired:
+            self.process.kill()  # the server dies with its launcher (parent-death signal)
+            self.process.wait()
+        if self.policy.cgroups:
+            CallGroup(self.policy.cgroups, f"imaging-course-call-{self.process.pid}").remove()
+        for stream in (self.process.stdout, self.log):
             stream.close()
+        shutil.rmtree(self.folder, ignore_errors=True)
 
 
 class Sandbox:
     """A pool of fork servers running learner calls in parallel, one call per forked child.
 
-    ``workers`` is the number of calls at once (default: every core). ``memory_mb`` caps each
-    call's address space, ``output_chars`` how much of stdout/stderr is kept. ``confine``
-    lets each call write only in its own call folder (:mod:`~.confinement`); ``confined``
-    says whether this kernel allows it.
+    ``workers`` is the number of calls at once (default: every core); ``limits`` bound each
+    call; ``confine`` asks for Landlock (see :class:`Policy`, which may refuse to run learner
+    code at all); ``reads`` are the folders calls will read, checked when unconfined.
     """
 
     def __init__(
         self,
         workers: int | None = None,
-        memory_mb: int = DEFAULT_MEMORY_MB,
-        output_chars: int = DEFAULT_OUTPUT_CHARS,
-        file_mb: int = DEFAULT_FILE_MB,
+        limits: Limits | None = None,
         *,
         confine: bool = True,
+        reads: Iterable[Path] = (),
     ) -> None:
         self.workers = max(1, workers or os.cpu_count() or 1)
-        self.confined = confine and confinement.available()
-        self.limits = {
-            "memory_bytes": memory_mb * 2**20,
-            "output_chars": output_chars,
-            "file_bytes": file_mb * 2**20,
-        }
+        self.limits = limits or Limits()
+        self.policy = Policy.detect(self.limits, confine=confine, reads=reads)
         self.scratch = Path(tempfile.mkdtemp(prefix="grader-sandbox-"))
+        self.scratch.chmod(0o755)  # calls running as their own user pass through it
         self._servers: list[_Server] = []
         self._counter = 0
         self._lock = threading.Lock()
+        self._closing = False
+        self._hidden: dict[tuple[str, ...], list[str]] = {}
+
+    @property
+    def confined(self) -> bool:
+        """Whether calls are confined by Landlock."""
+        return bool(self.policy.landlock)
+
+    def describe(self) -> str:
+        return self.policy.describe()
 
     def __enter__(self) -> "Sandbox":
         return self
@@ -203,11 +283,20 @@ class Sandbox:
         self.close()
 
     def close(self) -> None:
-        """Stop the servers and remove every call folder."""
-        for server in self._servers:
+        """Stop the servers (and the calls under way) and remove every folder."""
+        self._closing = True
+        servers, self._servers = [s for s in self._servers if s is not None], []
+        for server in servers:  # all at once: each ends its call and exits meanwhile
+            server.hang_up()
+        for server in servers:
             server.close()
-        self._servers.clear()
         shutil.rmtree(self.scratch, ignore_errors=True)
+
+    def _new_server(self) -> _Server:
+        with self._lock:
+            self._counter += 1
+            folder = self.scratch / f"server-{self._counter}"
+        return _Server(folder, self.policy)
 
     def run(
         self,
@@ -217,26 +306,26 @@ class Sandbox:
     ) -> list[CallResult]:
         """Run ``calls`` (at most ``workers`` at once) and return their results in order.
 
-        ``after_each(index, result)`` runs in the grader after each call (one at a time), e.g.
-        to check that no protected file changed while the call ran. ``workers`` lowers the
-        pool's parallelism for this run only.
+        ``after_each(index, result)`` runs in the grader as each call ends (one at a time).
+        ``workers`` lowers the pool's parallelism for this run only. A call the sandbox was
+        closed under (the run was stopped) comes back as ``stopped``.
         """
         parallel = min(workers or self.workers, self.workers, len(calls))
         pending: queue.Queue = queue.Queue()
         for index, call in enumerate(calls):
             pending.put((index, call))
-        outcomes: list[CallResult | None] = [None] * len(calls)
-        while len(self._servers) < parallel:
-            self._servers.append(_Server(self.scratch))
+        outcomes: list[CallResult] = [CallResult("stopped")] * len(calls)
+        starting = [self._new_server() for _ in range(parallel - len(self._servers))]
+        self._servers += [server.wait_ready() for server in starting]
 
         def work(slot: int) -> None:
-            while True:
+            while not self._closing:
                 try:
                     index, call = pending.get_nowait()
                 except queue.Empty:
                     return
                 outcomes[index] = self._run_one(slot, call)
-                if after_each is not None:
+                if after_each is not None and not self._closing:
                     with self._lock:
                         after_each(index, outcomes[index])
 
@@ -249,66 +338,104 @@ class Sandbox:
             thread.join()
         return outcomes
 
+    def hidden_files(self, blocked: tuple[str, ...]) -> list[str]:
+        """The files of the ``blocked`` modules (sources and compiled), which calls may not read."""
+        if blocked not in self._hidden:
+            hidden = []
+            for name in blocked:
+                try:
+                    spec = importlib.util.find_spec(name)
+                except (ImportError, ValueError):
+                    spec = None
+                if spec is None or not spec.origin or not Path(spec.origin).is_file():
+                    continue
+                if spec.submodule_search_locations:
+                    hidden += list(spec.submodule_search_locations)
+                    continue
+                source = Path(spec.origin)
+                hidden.append(str(source))
+                hidden += map(str, source.parent.glob(f"__pycache__/{source.stem}.*.pyc"))
+            self._hidden[blocked] = hidden
+        return self._hidden[blocked]
+
     def _run_one(self, slot: int, call: Call) -> CallResult:
+        server = self._servers[slot]
+        if self._closing:
+            return CallResult("stopped")
         with self._lock:
             self._counter += 1
-            folder = self.scratch / f"call-{self._counter}"
-        out, work, args_dir = folder / "out", folder / "work", folder / "args"
-        for path in (out, work, args_dir):
-            path.mkdir(parents=True)
-        nonce = secrets.token_hex(16)
+            folder = server.folder / f"call-{self._counter}"
+        for name in ("out", "work", "args"):
+            (folder / name).mkdir(parents=True)
+        timeout = float(call.timeout)
+        hidden = self.hidden_files(tuple(call.blocked))
         request = {
-            **self.limits,
             "module": call.module,
             "function": call.function,
-            "args": results.encode(list(call.args), args_dir),
-            "args_dir": str(args_dir),
+            "args": results.encode(list(call.args), folder / "args"),
             "learner_dir": str(Path(call.learner_dir).resolve()),
-            "out": str(out),
-            "workdir": str(work),
-            "nonce": nonce,
-            "timeout": call.timeout,
-            "blocked": list(call.blocked),
-            "confine": self.confined,
+            "reads": [str(Path(path).resolve()) for path in call.reads],
+            "hidden": hidden,
+            "call_dir": str(folder),
+            "timeout": timeout,
+            "limits": self.limits.as_request(timeout),
         }
-        report = self._servers[slot].request(request)
-        if report is None:  # the server itself died or hung: replace it
-            self._servers[slot].process.kill()
-            self._servers[slot].close()
-            self._servers[slot] = _Server(self.scratch)
-            report = {"timed_out": False, "exit_code": None, "server_lost": True}
-        result = self._collect(folder, nonce, report)
+        report = server.request(request)
+        if report is None:  # the server died or hung, or the sandbox is closing
+            if self._closing:
+                return CallResult("stopped")
+            server.close(patience=0.0)
+            self._servers[slot] = self._new_server().wait_ready()
+            report = {"stopped": None, "exit_code": None, "server_lost": True}
+        result = self._collect(folder, report, call, hidden)
         shutil.rmtree(folder, ignore_errors=True)
         return result
 
-    def _collect(self, folder: Path, nonce: str, report: dict) -> CallResult:
+    def _collect(self, folder: Path, report: dict, call: Call, hidden: list[str]) -> CallResult:
+        limit = self.limits.output_chars
         base = {
-            "stdout": _read_text(folder / "stdout.txt", self.limits["output_chars"]),
-            "stderr": _read_text(folder / "stderr.txt", self.limits["output_chars"]),
+            "stdout": _read_text(folder / "stdout.txt", limit),
+            "stderr": _read_text(folder / "stderr.txt", limit),
             "seconds": float(report.get("seconds") or 0.0),
             "exit_code": report.get("exit_code"),
             "leftover_processes": int(report.get("leftover_processes") or 0),
+            "limits_hit": tuple(report.get("limits_hit") or ()),
         }
         out = folder / "out"
-        lost = report.get("server_lost") or not (out / results.RESULT_FILE).exists()
-        if report["timed_out"] or lost:  # no result, or one the server could not vouch for
-            return CallResult("timeout" if report["timed_out"] else "crashed", **base)
+        if report.get("stopped"):
+            where = _stack_line(folder / STACK_FILE, Path(call.learner_dir).resolve())
+            return CallResult(report["stopped"], where=where, **base)
+        if report.get("server_lost") or not (out / results.RESULT_FILE).exists():
+            return CallResult("crashed", **base)
         try:
-            payload = results.read_result(out)
-            if payload.get("nonce") != nonce:
-                return CallResult(
-                    "forged", error={"message": "result file not written by the runner"}, **base
-                )
+            payload = results.read_result(out, self.limits.result_mb * 2**20)
             status = payload.get("status")
             error = payload.get("error") if type(payload.get("error")) is dict else {}
             error = {key: str(value)[:600] for key, value in error.items()}
             if status != "ok":
                 known = {"error", "import-error", "missing", "bad-result"}
+                if any(path in error.get("message", "") for path in hidden):
+                    error["blocked"] = "yes"
                 return CallResult(status if status in known else "bad-result", error=error, **base)
             value = results.decode(payload.get("value"), out)
         except results.ResultError as exc:
             return CallResult("bad-result", error={"message": str(exc)}, **base)
         return CallResult("ok", value=value, **base)
+
+
+def _stack_line(path: Path, learner_dir: Path) -> str:
+    """``file, line N: source`` of the innermost learner frame in a faulthandler dump."""
+    if not path.is_file() or path.is_symlink():
+        return ""
+    text = path.read_text(encoding="utf-8", errors="replace")[:100_000]
+    for match in STACK_LINE.finditer(text):  # innermost frame first
+        source = Path(match["path"])
+        if source.is_relative_to(learner_dir) and source.is_file():
+            number = int(match["line"])
+            lines = source.read_text(encoding="utf-8", errors="replace").splitlines()
+            code = lines[number - 1].strip() if 0 < number <= len(lines) else ""
+            return f"{source.relative_to(learner_dir).as_posix()}, line {number}: {code}"[:300]
+    return ""
 
 
 def _read_text(path: Path, limit: int) -> str:
@@ -321,3 +448,10 @@ def _read_text(path: Path, limit: int) -> str:
     if size > limit:
         text += f"\n[... output cut: {size:,} bytes in all]"
     return text
+
+
+def stop_on_signals(handler: Callable[[int], None]) -> None:
+    """Call ``handler(signal number)`` on SIGTERM and SIGHUP (SIGINT raises KeyboardInterrupt
+    already): the grader then ends its calls and removes its folders before it exits."""
+    for name in ("SIGTERM", "SIGHUP"):
+        signal.signal(getattr(signal, name), lambda number, _frame: handler(number))
