@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from imaging_course.course_modules import SOLUTIONS_DIR
-from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.grader.course import course_table
 
 
 @pytest.fixture(scope="module")
@@ -54,7 +54,7 @@ def test_reference_solutions_score_100_on_sample_and_held_out(tiny_data):
     completed, report = grade(tiny_data, SOLUTIONS_DIR, "--reference-dir", str(tiny_data / "none"))
     assert completed.returncode == 0, completed.stdout[-5000:]
     assert report["percent"] == 100.0
-    assert len(report["checks"]) == 2 * len(COURSE_TABLE.checks)
+    assert len(report["checks"]) == 2 * len(course_table().checks)
     assert {check["variant"] for check in report["checks"]} == {"sample", "held-out"}
 
 
@@ -72,7 +72,7 @@ def test_make_reference_writes_files_that_grading_uses(tiny_data):
     )
     assert made.returncode == 0, made.stderr
     assert {path.stem for path in (out / "siim").glob("*.json")} == {
-        name for name, spec in COURSE_TABLE.calls.items() if spec.dataset == "siim"
+        name for name, spec in course_table().calls.items() if spec.dataset == "siim"
     }
     stored = json.loads((out / "lits" / "volume_table.json").read_text())
     assert stored["fingerprint"]["seed"] == 31
