@@ -21,7 +21,7 @@ include $(DATASETS_MK)
 $(DATASETS_MK): src/imaging_course/datasets/registry.py src/imaging_course/datasets/stamp.py \
 		src/imaging_course/datasets/paths.py
 	@mkdir -p $(@D)
-	@PYTHONPATH=src $(PYTHON) -m imaging_course.datasets.registry > $@.part && mv $@.part $@
+	@PYTHONPATH=src $(PYTHON) -m imaging_course.datasets.registry > $@.$$$$ && mv $@.$$$$ $@
 
 # `make grade SOLUTIONS=exercises` grades your work; `make grade-all SUBMISSIONS=DIR` a class.
 SOLUTIONS   ?= solutions
