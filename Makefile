@@ -8,13 +8,20 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 SEED   ?= 0
 PORT   ?= 8000
-# The readers, pages and grader read these folders: point them at a real Kaggle download with
-# `make html SIIM_DATA_DIR=/path/to/siim LITS_DATA_DIR=/path/to/lits`.
-# Exported as absolute paths: executed pages run with their own folder as working directory.
-SIIM_DATA_DIR ?= data/siim-sample
-LITS_DATA_DIR ?= data/lits-sample
-export SIIM_DATA_DIR := $(abspath $(SIIM_DATA_DIR))
-export LITS_DATA_DIR := $(abspath $(LITS_DATA_DIR))
+
+# The datasets are those of the course's registry (src/imaging_course/datasets/registry.py),
+# which writes them as make variables into DATASETS_MK: DATASETS (their names), DATA_STAMP (the
+# stamp of a complete folder), SAMPLE_STAMPS, and for each dataset <NAME>_DATA_DIR, the folder
+# the readers, pages and grader read: data/<name>-sample, or a real Kaggle download
+# (`make html <NAME>_DATA_DIR=/path/to/download`), exported as an absolute path. Make remakes
+# the file (with the system's Python: no virtual environment needed) only when the registry
+# changes, so a build with nothing changed starts no Python for it.
+DATASETS_MK := _build/datasets.mk
+include $(DATASETS_MK)
+$(DATASETS_MK): src/imaging_course/datasets/registry.py src/imaging_course/datasets/stamp.py \
+		src/imaging_course/datasets/paths.py
+	@mkdir -p $(@D)
+	@PYTHONPATH=src $(PYTHON) -m imaging_course.datasets.registry > $@.$$$$ && mv $@.$$$$ $@
 
 # `make grade SOLUTIONS=exercises` grades your work; `make grade-all SUBMISSIONS=DIR` a class.
 SOLUTIONS   ?= solutions
@@ -31,6 +38,7 @@ SPHINX_OPTS := -W --keep-going -n -c . -d $(BUILDDIR)/doctrees
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@echo "Datasets: $(DATASETS) (a real download instead of a sample: $(addsuffix =DIR,$(DATA_DIR_VARIABLES)))"
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,12 +46,11 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install --quiet -e '.[dev]'
 	@touch $@
 
-# The generator decides what a sample folder lacks and writes its `.complete` stamp last; make
+# The generator decides what a sample folder lacks and writes its stamp (DATA_STAMP) last; make
 # only decides when to ask it: when a stamp is missing, older than the generator's code or the
 # virtual environment, or of another seed than SEED. Complete data costs make a few file
-# times, not two Python start-ups. After a run that found nothing to do, `touch` records that
-# the folder was checked against the code as it is now.
-SAMPLE_STAMPS := data/siim-sample/.complete data/lits-sample/.complete
+# times, not a Python start-up per dataset. After a run that found nothing to do, `touch`
+# records that the folder was checked against the code as it is now.
 DATASET_CODE  := $(wildcard src/imaging_course/datasets/*.py src/imaging_course/datasets/*/*.py)
 comma := ,
 # FORCE when the stamp $(1) exists and names another seed (the generator then says what to do).
@@ -52,7 +59,7 @@ other_seed = $(if $(wildcard $(1)),$(if $(findstring "seed": $(SEED)$(comma),$(f
 data: $(SAMPLE_STAMPS) ## Generate the sample datasets into data/ (idempotent; SEED=0)
 
 .SECONDEXPANSION:
-$(SAMPLE_STAMPS): data/%-sample/.complete: $(STAMP) $(DATASET_CODE) $$(call other_seed,$$@)
+$(SAMPLE_STAMPS): data/%-sample/$(DATA_STAMP): $(STAMP) $(DATASET_CODE) $$(call other_seed,$$@)
 	$(PY) -m imaging_course.datasets generate $* --scale sample --seed $(SEED) --out $(@D)
 	@touch $@
 

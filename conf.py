@@ -15,7 +15,8 @@ import imaging_course.datasets
 import imaging_course.page_figures
 from imaging_course.chapter_outline import load_outline
 from imaging_course.course_modules import SOLUTIONS_DIR
-from imaging_course.datasets.paths import lits_root, siim_root
+from imaging_course.datasets.registry import DATASETS
+from imaging_course.datasets.stamp import stamp_path
 
 project = "Medical Imaging"
 author = "The Medical Imaging course team"
@@ -56,13 +57,13 @@ nb_execution_raise_on_error = True
 nb_execution_show_tb = True
 nb_execution_timeout = 300
 nb_merge_streams = True
-# The pages also read what their code does not show: the data folders (the sample, or a real
-# download named by SIIM_DATA_DIR / LITS_DATA_DIR), the generated data's stamp, the solutions
-# they import and the readers. A change to any of them re-executes the pages (execution_inputs).
-_DATA_ROOTS = [siim_root().resolve(), lits_root().resolve()]
+# The pages also read what their code does not show: each dataset's folder (the sample, or a
+# real download named by its <NAME>_DATA_DIR), the generated data's stamp, the solutions they
+# import and the readers. A change to any of them re-executes the pages (execution_inputs).
+_DATA_ROOTS = [dataset.root().resolve() for dataset in DATASETS.values()]
 execution_input_values = [str(root) for root in _DATA_ROOTS]
 execution_input_files = [
-    *(glob.escape(str(root)) + "/.complete" for root in _DATA_ROOTS),
+    *(glob.escape(str(stamp_path(root))) for root in _DATA_ROOTS),
     glob.escape(str(SOLUTIONS_DIR)) + "/*.py",
     glob.escape(str(imaging_course.datasets.__path__[0])) + "/**/*.py",
     glob.escape(imaging_course.page_figures.__file__),

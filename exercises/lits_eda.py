@@ -4,7 +4,7 @@ Fill in every function below; each docstring says what to compute, in which unit
 edge cases count, and its Hints section points at the documentation you need. Run
 ``make grade`` to have your work checked (``make grade SOLUTIONS=DIR`` for a copy elsewhere).
 
-``root`` is the dataset folder: ``imaging_course.datasets.paths.lits_root()`` gives the sample
+``root`` is the dataset folder: ``imaging_course.datasets.lits.lits_root()`` gives the sample
 data (or your real download, with ``LITS_DATA_DIR`` set).
 ``imaging_course.datasets.lits.layout.find_lits_cases`` pairs each ``volume-N.nii`` with its
 ``segmentation-N.nii``.

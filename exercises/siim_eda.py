@@ -4,7 +4,7 @@ Fill in every function below; each docstring says what to compute, in which unit
 edge cases count, and its Hints section points at the documentation you need. Run
 ``make grade`` to have your work checked (``make grade SOLUTIONS=DIR`` for a copy elsewhere).
 
-``root`` is the dataset folder: ``imaging_course.datasets.paths.siim_root()`` gives the sample
+``root`` is the dataset folder: ``imaging_course.datasets.siim.siim_root()`` gives the sample
 data (or your real download, with ``SIIM_DATA_DIR`` set). You may use the course's readers in
 ``imaging_course.datasets.siim.layout`` (``find_siim_images``, ``read_siim_labels``,
 ``siim_image_id``), but not its ``rle`` module: decoding the masks is part of the exercise.

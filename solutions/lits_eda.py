@@ -1,7 +1,7 @@
 """Reference solution: exploratory data analysis of LiTS (liver tumour CT volumes, NIfTI).
 
 Every function takes the dataset folder (``root``, e.g.
-:func:`imaging_course.datasets.paths.lits_root`) and returns plain data: numbers, dicts, lists
+:func:`imaging_course.datasets.lits.lits_root`) and returns plain data: numbers, dicts, lists
 and pandas DataFrames. :func:`~imaging_course.datasets.lits.layout.find_lits_cases` pairs each
 ``volume-N.nii`` with its ``segmentation-N.nii``.
 

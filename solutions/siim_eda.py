@@ -1,7 +1,7 @@
 """Reference solution: exploratory data analysis of SIIM-ACR Pneumothorax (DICOM chest X-rays).
 
 Every function takes the dataset folder (``root``, e.g.
-:func:`imaging_course.datasets.paths.siim_root`) or data computed from it, and returns plain
+:func:`imaging_course.datasets.siim.siim_root`) or data computed from it, and returns plain
 data: numbers, strings, dicts, lists, NumPy arrays and pandas DataFrames. The course's readers
 find the files and read ``train-rle.csv``; decoding the masks is part of the exercise.
 

@@ -2,8 +2,9 @@
 
 Tiny Sphinx projects live under ``tests/roots/test-<name>/`` and are built for real with
 ``sphinx.testing`` (``@pytest.mark.sphinx("html", testroot="<name>")``). The whole site is
-built once per session, into a temporary folder, by :func:`built_site`; tiny SIIM and LiTS
-datasets and the course's references on them, once per session, by :func:`tiny_course`.
+built once per session, into a temporary folder, by :func:`built_site`; a tiny dataset of each
+of the registry's datasets and the course's references on them, once per session, by
+:func:`tiny_course`.
 """
 
 import os
@@ -22,10 +23,9 @@ from myst_nb.ext.glue import GLUE_PREFIX
 from nbclient import NotebookClient
 
 from imaging_course.course_modules import SOLUTIONS_DIR
-from imaging_course.datasets.lits.generate import generate_lits
-from imaging_course.datasets.paths import lits_root, siim_root
-from imaging_course.datasets.siim.generate import generate_siim
-from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.datasets.registry import DATASETS
+from imaging_course.datasets.stamp import read_stamp
+from imaging_course.grader.course import course_table
 from imaging_course.grader.reference import ReferenceSet, compute_references
 from imaging_course.grader.sandbox import Sandbox
 from imaging_course.site_build import REPO_ROOT, build_site
@@ -58,28 +58,20 @@ def repo_root() -> Path:
 
 
 @pytest.fixture(scope="session")
-def sample_data() -> tuple[Path, Path]:
-    """The SIIM and LiTS sample folders, generated as `make data` does when they are missing."""
-    for dataset, root in (("siim", siim_root()), ("lits", lits_root())):
-        if not (root / ".complete").is_file():
+def sample_data() -> dict[str, Path]:
+    """Each dataset's folder by name (its sample, or the download its variable names), the
+    samples generated as `make data` does when they are missing."""
+    roots = {name: dataset.root() for name, dataset in DATASETS.items()}
+    for name, root in roots.items():
+        if read_stamp(root) is None:
             subprocess.run(
                 [
-                    sys.executable,
-                    "-m",
-                    "imaging_course.datasets",
-                    "generate",
-                    dataset,
-                    "--scale",
-                    "sample",
-                    "--seed",
-                    "0",
-                    "--out",
-                    str(root),
-                    "--quiet",
+                    *(sys.executable, "-m", "imaging_course.datasets", "generate", name),
+                    *("--scale", "sample", "--seed", "0", "--out", str(root), "--quiet"),
                 ],
                 check=True,
             )
-    return siim_root(), lits_root()
+    return roots
 
 
 @dataclass(frozen=True)
@@ -166,7 +158,8 @@ def served_site(built_site):
 
 @dataclass(frozen=True)
 class TinyCourse:
-    """Tiny SIIM and LiTS datasets (seed 31) under ``base``, and the course's references."""
+    """A tiny dataset (seed 31) of each dataset under ``base/<name>``, and the course's
+    references on each."""
 
     base: Path
     references: dict[str, ReferenceSet]
@@ -177,13 +170,12 @@ def tiny_course(tmp_path_factory) -> TinyCourse:
     """Tiny datasets of another seed than the sample's, and the reference solutions' outputs
     on them (computed in the sandbox, as grading does)."""
     base = tmp_path_factory.mktemp("course")
-    generate_siim(base / "siim", scale="tiny", seed=31, progress=False)
-    generate_lits(base / "lits", scale="tiny", seed=31, progress=False)
+    for name, dataset in DATASETS.items():
+        dataset.generator_function()(base / name, scale="tiny", seed=31, progress=False)
+    table = course_table()
     with Sandbox() as sandbox:
         references = {
-            dataset: compute_references(
-                COURSE_TABLE, dataset, base / dataset, SOLUTIONS_DIR, sandbox
-            )
-            for dataset in COURSE_TABLE.datasets()
+            name: compute_references(table, name, base / name, SOLUTIONS_DIR, sandbox)
+            for name in table.datasets()
         }
     return TinyCourse(base, references)

@@ -8,6 +8,7 @@ import pytest
 from imaging_course.datasets.generation import format_bytes
 from imaging_course.datasets.lits.cases import plan_lits
 from imaging_course.datasets.lits.generate import case_bytes
+from imaging_course.datasets.stamp import stamp_path
 
 COMMAND = [sys.executable, "-m", "imaging_course.datasets"]
 
@@ -82,7 +83,7 @@ def test_generate_writes_a_complete_dataset_quietly(tmp_path):
     result = _run("generate", "siim", "--scale", "tiny", "--seed", "1", "--out", str(out))
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""  # no bar off a terminal
-    assert (out / ".complete").is_file()
+    assert stamp_path(out).is_file()
     assert (out / "MANIFEST.json").is_file()
     assert len(list(out.rglob("*.dcm"))) == 30
 

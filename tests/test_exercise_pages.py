@@ -28,7 +28,7 @@ from pydicom.valuerep import validate_value
 from imaging_course.course_modules import SOLUTIONS_DIR, load_course_module
 from imaging_course.datasets.lits.layout import VOLUME_PARTS
 from imaging_course.datasets.siim.layout import find_siim_images, read_siim_labels
-from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.grader.course import course_table
 from imaging_course.grader.reference import compute_references
 from imaging_course.grader.sandbox import Sandbox
 from imaging_course.site_build import SPHINX_STRICT
@@ -50,17 +50,12 @@ pytestmark = pytest.mark.site
 
 
 @pytest.fixture(scope="module")
-def roots(sample_data) -> dict[str, Path]:
-    return dict(zip(("siim", "lits"), sample_data, strict=True))
-
-
-@pytest.fixture(scope="module")
-def references(roots) -> dict[str, dict]:
+def references(sample_data) -> dict[str, dict]:
     """The grader's reference outputs on the sample data, computed live from solutions/."""
     with Sandbox() as sandbox:
         return {
             dataset: compute_references(
-                COURSE_TABLE, dataset, roots[dataset], SOLUTIONS_DIR, sandbox
+                course_table(), dataset, sample_data[dataset], SOLUTIONS_DIR, sandbox
             ).outputs
             for dataset in PAGES
         }
@@ -132,11 +127,11 @@ def glue_file(built_site, dataset: str) -> Path:
 
 
 @pytest.mark.parametrize("dataset", sorted(PAGES))
-def test_every_glued_value_equals_its_reference(built_site, references, roots, dataset):
+def test_every_glued_value_equals_its_reference(built_site, references, sample_data, dataset):
     assert built_site.returncode == 0, built_site.output[-3000:]
     glued = glued_values(glue_file(built_site, dataset))
     outputs = references[dataset]
-    expected = {key: expected_value(outputs, key, roots[dataset]) for key in glued}
+    expected = {key: expected_value(outputs, key, sample_data[dataset]) for key in glued}
 
     assert sum(key.split(".")[0] in outputs for key in glued) >= 10, sorted(glued)
     differing = {
@@ -156,7 +151,7 @@ def expected_value(outputs: dict[str, object], key: str, root: Path) -> object:
 
 @pytest.mark.parametrize("dataset", sorted(PAGES))
 def test_quiz_answers_on_the_page_are_glued_references(
-    built_site, references, roots, repo_root, dataset
+    built_site, references, sample_data, repo_root, dataset
 ):
     page = repo_root / "docs" / f"{PAGES[dataset]}.md"
     glued_answers = {m["id"]: m["key"] for m in GLUED_ANSWER.finditer(page.read_text())}
@@ -165,7 +160,9 @@ def test_quiz_answers_on_the_page_are_glued_references(
 
     assert len(glued_answers) >= 2
     assert answers == {
-        quiz_id: pytest.approx(float(expected_value(references[dataset], key, roots[dataset])))
+        quiz_id: pytest.approx(
+            float(expected_value(references[dataset], key, sample_data[dataset]))
+        )
         for quiz_id, key in glued_answers.items()
     }
 

@@ -1,8 +1,9 @@
 """The course's own grading: the reference solutions score 100% on fresh data of another seed.
 
-Tiny SIIM and LiTS datasets are generated for the session; references are computed live from
-``solutions/`` (no stored file matches these seeds), the held-out data goes to a temporary
-cache. `make reference` is run for real into a temporary folder and then used.
+A tiny dataset of each of the registry's datasets is generated for the session; references
+are computed live from ``solutions/`` (no stored file matches these seeds), the held-out data
+goes to a temporary cache. `make reference` is run for real into a temporary folder and then
+used.
 """
 
 import json
@@ -14,7 +15,8 @@ from pathlib import Path
 import pytest
 
 from imaging_course.course_modules import SOLUTIONS_DIR
-from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.datasets.registry import DATASETS
+from imaging_course.grader.course import course_table
 
 
 @pytest.fixture(scope="module")
@@ -34,10 +36,7 @@ def grade(base: Path, learner: Path, *extra: str) -> tuple[subprocess.CompletedP
             str(learner),
             "--grade-report",
             str(report),
-            "--dataset-root",
-            f"siim={base / 'siim'}",
-            "--dataset-root",
-            f"lits={base / 'lits'}",
+            *(f"--dataset-root={name}={base / name}" for name in DATASETS),
             "--grade-cache",
             str(base / "cache"),
             *extra,
@@ -54,14 +53,13 @@ def test_reference_solutions_score_100_on_sample_and_held_out(tiny_data):
     completed, report = grade(tiny_data, SOLUTIONS_DIR, "--reference-dir", str(tiny_data / "none"))
     assert completed.returncode == 0, completed.stdout[-5000:]
     assert report["percent"] == 100.0
-    assert len(report["checks"]) == 2 * len(COURSE_TABLE.checks)
+    assert len(report["checks"]) == 2 * len(course_table().checks)
     assert {check["variant"] for check in report["checks"]} == {"sample", "held-out"}
 
 
 def test_make_reference_writes_files_that_grading_uses(tiny_data):
     out = tiny_data / "reference"
-    env = {**os.environ, "SIIM_DATA_DIR": str(tiny_data / "siim")}
-    env["LITS_DATA_DIR"] = str(tiny_data / "lits")
+    env = {**os.environ, **{d.env_var: str(tiny_data / d.name) for d in DATASETS.values()}}
     made = subprocess.run(
         [sys.executable, "-m", "imaging_course.grader", "reference", "--out", str(out)],
         capture_output=True,
@@ -72,7 +70,7 @@ def test_make_reference_writes_files_that_grading_uses(tiny_data):
     )
     assert made.returncode == 0, made.stderr
     assert {path.stem for path in (out / "siim").glob("*.json")} == {
-        name for name, spec in COURSE_TABLE.calls.items() if spec.dataset == "siim"
+        name for name, spec in course_table().calls.items() if spec.dataset == "siim"
     }
     stored = json.loads((out / "lits" / "volume_table.json").read_text())
     assert stored["fingerprint"]["seed"] == 31
@@ -80,8 +78,9 @@ def test_make_reference_writes_files_that_grading_uses(tiny_data):
         tiny_data, SOLUTIONS_DIR, "--no-held-out", "--reference-dir", str(out)
     )
     assert completed.returncode == 0, completed.stdout[-5000:]
-    assert report["data"]["siim[sample]"]["references"] == "stored"
-    assert report["data"]["lits[sample]"]["references"] == "stored"
+    assert {name: data["references"] for name, data in report["data"].items()} == {
+        f"{name}[sample]": "stored" for name in DATASETS
+    }
 
 
 def test_exercise_stubs_score_0_and_say_what_to_do(tiny_data):

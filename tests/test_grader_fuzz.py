@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from imaging_course.grader import results
-from imaging_course.grader.checks import COURSE_TABLE
-from imaging_course.grader.grading import GradingRun, Variant
+from imaging_course.grader import plain_data
+from imaging_course.grader.course import course_table
+from imaging_course.grader.grading_run import GradingRun, Variant
 from imaging_course.grader.report import build_report
 from imaging_course.grader.sandbox import CallResult
 
@@ -80,9 +80,9 @@ def mutated(expected, draw):
 def through_the_codec(value, folder: Path) -> CallResult:
     """What the grader gets back for ``value``: decoded plain data, or a refusal."""
     try:
-        tree = results.encode(value, folder, budget=32 * 2**20)
-        return CallResult("ok", value=results.decode(tree, folder))
-    except results.ResultError as exc:
+        tree = plain_data.encode(value, folder, budget=32 * 2**20)
+        return CallResult("ok", value=plain_data.decode(tree, folder))
+    except plain_data.PlainDataError as exc:
         return CallResult("bad-result", error={"message": str(exc)})
 
 
@@ -96,12 +96,12 @@ def test_no_value_breaks_a_check_or_the_total(tiny_course, data):
     variants = []
     for references in tiny_course.references.values():
         variants += [Variant("sample", references), Variant("held-out", references)]
-    run = GradingRun(Path("/nonexistent"), variants, COURSE_TABLE, sandbox=None)
+    run = GradingRun(Path("/nonexistent"), variants, course_table(), sandbox=None)
     with tempfile.TemporaryDirectory() as scratch:
         for index, (variant, name) in enumerate(
             (v, spec.name)
             for v in variants
-            for spec in COURSE_TABLE.calls.values()
+            for spec in course_table().calls.values()
             if spec.dataset == v.references.dataset
         ):
             expected = variant.references.outputs[name]
@@ -116,12 +116,12 @@ def test_no_value_breaks_a_check_or_the_total(tiny_course, data):
         outcomes = [
             run.evaluate(check, variant)
             for variant in variants
-            for check in COURSE_TABLE.checks
-            if COURSE_TABLE.spec(check).dataset == variant.references.dataset
+            for check in course_table().checks
+            if course_table().spec(check).dataset == variant.references.dataset
         ]
     report = build_report(outcomes, "fuzz", {})
-    assert report["points"] == 2 * sum(check.points for check in COURSE_TABLE.checks)
-    assert len(report["checks"]) == 2 * len(COURSE_TABLE.checks)
+    assert report["points"] == 2 * sum(check.points for check in course_table().checks)
+    assert len(report["checks"]) == 2 * len(course_table().checks)
     for outcome in outcomes:
         assert outcome.passed or outcome.feedback, outcome.name
         assert all(isinstance(line, str) for line in outcome.feedback + outcome.hints)
@@ -137,9 +137,9 @@ def test_values_that_cannot_be_compared_are_refused_by_name(tmp_path):
     messages = {"huge int": "beyond what a float", "lone surrogate": "not valid Unicode"}
     messages["huge int in a table"] = r"result\['n'\]: an int of 401 digits"
     for name, value in refused.items():
-        with pytest.raises(results.ResultError, match=messages[name]):
-            results.encode(value, tmp_path)
+        with pytest.raises(plain_data.PlainDataError, match=messages[name]):
+            plain_data.encode(value, tmp_path)
     forged = {"t": "dict", "v": [[{"t": "str", "v": "n"}, {"t": "int", "v": 10**400}]]}
-    with pytest.raises(results.ResultError, match=r"result\['n'\]: an int of 401 digits"):
-        results.decode(forged, tmp_path)
-    assert math.isnan(results.decode(results.encode(math.nan, tmp_path), tmp_path))
+    with pytest.raises(plain_data.PlainDataError, match=r"result\['n'\]: an int of 401 digits"):
+        plain_data.decode(forged, tmp_path)
+    assert math.isnan(plain_data.decode(plain_data.encode(math.nan, tmp_path), tmp_path))

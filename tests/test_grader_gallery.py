@@ -24,7 +24,7 @@ from grader_toy.toy_run import TOY_SOLUTIONS, toy_env, toy_options
 from grader_toy.toy_table import TOY_TABLE, generate_toy
 
 import imaging_course
-from imaging_course.grader.grading import HARD_CODED
+from imaging_course.grader.grading_run import HARD_CODED
 from imaging_course.grader.limits import cgroup_parents
 from imaging_course.grader.reference import compute_references, write_references
 from imaging_course.grader.sandbox import Sandbox

@@ -1,24 +1,24 @@
 """Held-out data follows the generator: a cached folder written by an older generator version
-is written anew, so held-out checks meet every quirk the sample has."""
+is written anew, so held-out checks meet every planted problem the sample has."""
 
 import json
 
-from imaging_course.datasets.generation import STAMP_NAME, read_stamp
 from imaging_course.datasets.siim.generate import SIIM_GENERATOR_VERSION
-from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.datasets.stamp import read_stamp, stamp_path
+from imaging_course.grader.course import course_table
 from imaging_course.grader.heldout import heldout_root
 
 
 def test_a_held_out_folder_of_an_older_generator_is_written_anew(tmp_path):
-    root = heldout_root(COURSE_TABLE, "siim", tmp_path)
-    first = read_stamp(root / STAMP_NAME)
-    stamp = json.loads((root / STAMP_NAME).read_text(encoding="utf-8"))
-    (root / STAMP_NAME).write_text(json.dumps({**stamp, "version": "0"}), encoding="utf-8")
+    root = heldout_root(course_table(), "siim", tmp_path)
+    first = read_stamp(root)
+    stamp = json.loads(stamp_path(root).read_text(encoding="utf-8"))
+    stamp_path(root).write_text(json.dumps({**stamp, "version": "0"}), encoding="utf-8")
 
-    again = heldout_root(COURSE_TABLE, "siim", tmp_path)
+    again = heldout_root(course_table(), "siim", tmp_path)
 
     assert again == root
-    assert read_stamp(root / STAMP_NAME) == first  # same seed, current generator
+    assert read_stamp(root) == first  # same seed, current generator
     assert first.version == SIIM_GENERATOR_VERSION
 
 
@@ -32,9 +32,9 @@ def signatures(root):
 
 
 def test_a_current_held_out_folder_is_kept_as_it_is(tmp_path):
-    root = heldout_root(COURSE_TABLE, "siim", tmp_path)
+    root = heldout_root(course_table(), "siim", tmp_path)
     written = signatures(root)
 
-    heldout_root(COURSE_TABLE, "siim", tmp_path)
+    heldout_root(course_table(), "siim", tmp_path)
 
     assert signatures(root) == written

@@ -15,7 +15,8 @@ from defusedxml import ElementTree
 from grader_toy.toy_run import TOY_SOLUTIONS, outcomes, run_grader
 from grader_toy.toy_table import TOY_TABLE, generate_toy
 
-from imaging_course.grader.grading import GradingRun, Variant
+from imaging_course.datasets.stamp import stamp_path
+from imaging_course.grader.grading_run import GradingRun, Variant
 from imaging_course.grader.reference import (
     FORMAT_VERSION,
     compute_references,
@@ -158,7 +159,7 @@ def test_held_out_data_catches_hard_coded_answers(toy_data, learner, tmp_path):
     assert passed["toy-count[held-out]"]
     assert completed.returncode == 1
     heldout = tmp_path / "cache" / "heldout" / "toy"
-    assert (heldout / ".complete").is_file()
+    assert stamp_path(heldout).is_file()
     assert not (heldout / "MANIFEST.json").exists()
     assert _rows(heldout)[0].split(",")[0] != _rows(toy_data)[0].split(",")[0]
 
@@ -182,7 +183,7 @@ def test_stored_references_are_used_when_the_stamp_matches(toy_data, learner, tm
 
     unstamped = tmp_path / "download"
     shutil.copytree(toy_data, unstamped)
-    (unstamped / ".complete").unlink()
+    stamp_path(unstamped).unlink()
     _, report = run_grader(learner, unstamped, references, tmp_path / "cache", "--no-held-out")
     assert report["data"]["toy[sample]"]["references"] == "live"
     assert report["percent"] == 100.0

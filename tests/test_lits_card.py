@@ -8,9 +8,11 @@ from pathlib import Path
 import pytest
 
 from imaging_course.datasets.lits.generate import generate_lits
-from imaging_course.datasets.paths import LITS_ENV, REPO_ROOT
+from imaging_course.datasets.paths import REPO_ROOT
+from imaging_course.datasets.registry import DATASETS
 
 CARD = REPO_ROOT / "docs" / "datasets" / "lits.md"
+LITS_ENV = DATASETS["lits"].env_var
 
 
 @pytest.fixture(scope="module")

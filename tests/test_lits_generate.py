@@ -35,6 +35,7 @@ from imaging_course.datasets.lits.phantom import (
     tissue_slab,
 )
 from imaging_course.datasets.lits.storage import INT16, SCALED_INT16
+from imaging_course.datasets.stamp import stamp_path
 
 REAL_ORIENTATIONS = {
     **dict.fromkeys(range(28), "LAS"),
@@ -224,7 +225,7 @@ def test_a_rerun_after_an_interruption_completes_the_folder(tiny, tmp_path):
     shutil.copytree(tiny, out)
     # What an interruption leaves: no stamp, the in-progress mark, a temporary file, and
     # some files never written.
-    (out / ".complete").rename(out / ".generating")
+    stamp_path(out).rename(out / ".generating")
     (out / "MANIFEST.json").unlink()
     cases = find_lits_cases(out)
     cases[1].volume.unlink()
@@ -260,7 +261,7 @@ def test_a_killed_run_leaves_parts_that_the_rerun_removes_and_counts(tiny, tmp_p
         if parts:
             break
     assert parts, "no kill landed while a file was being written"
-    assert not (out / ".complete").exists()
+    assert not stamp_path(out).exists()
 
     rerun = subprocess.run(command, capture_output=True, text=True, check=True)
 
@@ -361,12 +362,12 @@ def test_manifest_records_what_was_planted_and_can_be_left_out(tiny, tmp_path):
     assert "-10522" in kinds["extreme_range"]["detail"]
     assert kinds["affine_mismatch"]["path"].startswith("segmentations/segmentation-")
     assert "scl_slope 0.5, scl_inter -1024" in kinds["scaled_volume"]["detail"]
-    stamp = json.loads((tiny / ".complete").read_text(encoding="utf-8"))
+    stamp = json.loads(stamp_path(tiny).read_text(encoding="utf-8"))
     assert stamp == {"dataset": "lits", "scale": "tiny", "seed": 0, "version": "3"}
 
     generate_lits(tmp_path / "held-out", scale="tiny", seed=0, progress=False, manifest=False)
     assert not (tmp_path / "held-out" / "MANIFEST.json").exists()
-    assert (tmp_path / "held-out" / ".complete").exists()
+    assert stamp_path(tmp_path / "held-out").exists()
 
 
 def test_a_bad_scale_is_refused(tmp_path):

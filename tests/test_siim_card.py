@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from imaging_course.datasets.paths import REPO_ROOT, SIIM_ENV
+from imaging_course.datasets.paths import REPO_ROOT
+from imaging_course.datasets.registry import DATASETS
 from imaging_course.datasets.siim.generate import generate_siim
 
 CARD = REPO_ROOT / "docs" / "datasets" / "siim.md"
+SIIM_ENV = DATASETS["siim"].env_var
 
 
 @pytest.fixture(scope="module")

@@ -167,7 +167,7 @@ def test_label_csv_is_byte_exact_in_format(tiny_siim):
     values = [value for _, value in rows]
     assert " -1" in values
     assert all(re.fullmatch(r" (-1|\d+( \d+)+)", value) for value in values)
-    # pandas, read naively as learners do, keeps the spaces: the quirk learners meet.
+    # pandas, read naively as learners do, keeps the spaces, as on the real CSV.
     naive = pd.read_csv(tiny_siim / "train-rle.csv")
     assert list(naive.columns) == ["ImageId", " EncodedPixels"]
 

@@ -11,12 +11,13 @@ from pathlib import Path
 import pytest
 
 from imaging_course.datasets.generation import (
+    MANIFEST_NAME,
     GenerationError,
-    Stamp,
     begin_generation,
     format_bytes,
 )
 from imaging_course.datasets.siim.generate import generate_siim
+from imaging_course.datasets.stamp import Stamp, stamp_path
 
 
 def _hashes(root: Path) -> dict[str, str]:
@@ -44,7 +45,7 @@ def test_same_seed_gives_identical_bytes_another_seed_other_ones(reference, tmp_
     assert not set(different.values()) & {
         digest for name, digest in same.items() if name.endswith(".dcm")
     }
-    stamp = json.loads((reference / ".complete").read_text(encoding="utf-8"))
+    stamp = json.loads(stamp_path(reference).read_text(encoding="utf-8"))
     assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "3"}
 
 
@@ -60,7 +61,7 @@ def test_killed_generation_is_completed_by_a_rerun(reference, tmp_path):
     process.wait()
     written = list(out.rglob("*.dcm"))
     assert 5 <= len(written) < 30, "the kill should land mid-run"
-    assert not (out / ".complete").exists()
+    assert not stamp_path(out).exists()
     subprocess.run(command, check=True)
     assert _hashes(out) == _hashes(reference)
 
@@ -71,7 +72,7 @@ def test_deleted_files_are_written_again(reference, tmp_path):
     victims = sorted(out.rglob("*.dcm"))[::5]
     for victim in victims:
         victim.unlink()
-    (out / ".complete").unlink()
+    stamp_path(out).unlink()
     generate_siim(out, scale="tiny", seed=7, progress=False)
     assert _hashes(out) == _hashes(reference)
 
@@ -79,9 +80,9 @@ def test_deleted_files_are_written_again(reference, tmp_path):
 def test_a_folder_of_an_older_generator_is_written_anew(reference, tmp_path):
     out = tmp_path / "old"
     shutil.copytree(reference, out)
-    for name in (".complete", "MANIFEST.json"):
-        stamp = json.loads((out / name).read_text(encoding="utf-8"))
-        (out / name).write_text(json.dumps(stamp | {"version": "0"}), encoding="utf-8")
+    for path in (stamp_path(out), out / MANIFEST_NAME):
+        stamp = json.loads(path.read_text(encoding="utf-8"))
+        path.write_text(json.dumps(stamp | {"version": "0"}), encoding="utf-8")
     stale = sorted(out.rglob("*.dcm"))[3]
     stale.write_bytes(b"written by generator 0")
 
@@ -114,7 +115,7 @@ def test_the_manifest_follows_the_flag_of_each_run_on_a_complete_folder(referenc
 
     generate_siim(out, scale="tiny", seed=7, progress=False, manifest=False)
     assert not (out / "MANIFEST.json").exists()
-    assert (out / ".complete").is_file()
+    assert stamp_path(out).is_file()
 
     generate_siim(out, scale="tiny", seed=7, progress=False)
     assert _hashes(out) == _hashes(reference)
@@ -144,7 +145,7 @@ def test_sizes_read_in_the_unit_that_suits_them(size, text):
 def test_without_manifest_no_manifest_is_written(tmp_path):
     generate_siim(tmp_path / "held-out", scale="tiny", seed=7, progress=False, manifest=False)
     assert not (tmp_path / "held-out" / "MANIFEST.json").exists()
-    assert (tmp_path / "held-out" / ".complete").is_file()
+    assert stamp_path(tmp_path / "held-out").is_file()
 
 
 def test_a_foreign_folder_is_refused(tmp_path):

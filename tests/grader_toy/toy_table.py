@@ -5,12 +5,12 @@ The toy dataset is one CSV of ids and values; ``solutions/toy_eda.py`` and
 ``--grade-table toy_table:TOY_TABLE`` (this folder on ``PYTHONPATH``).
 """
 
-import json
 from pathlib import Path
 
 import numpy as np
 
-from imaging_course.grader.checks import ArgContext, CallSpec, Check, CheckTable
+from imaging_course.datasets.stamp import Stamp, write_stamp
+from imaging_course.grader.check_table import ArgContext, CallSpec, Check, CheckTable
 from imaging_course.grader.compare import Array, Fields, IdSet, Number, Table
 
 SIZES = {"tiny": 6, "sample": 12}
@@ -27,8 +27,7 @@ def generate_toy(
     (out / "values.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
     if manifest:
         (out / "MANIFEST.json").write_text("[]\n", encoding="utf-8")
-    stamp = {"dataset": "toy", "scale": scale, "seed": seed, "version": 1}
-    (out / ".complete").write_text(json.dumps(stamp), encoding="utf-8")
+    write_stamp(out, Stamp("toy", scale, seed, "1"))
 
 
 def root_arg(context: ArgContext) -> tuple:

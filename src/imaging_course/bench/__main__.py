@@ -8,14 +8,15 @@ same run; compare ratios, not seconds across runs.
 import importlib
 import sys
 
+from imaging_course.datasets.registry import DATASETS
+
 BENCHMARKS = (
-    "siim_generation",
-    "lits_generation",
-    "eda",
+    *(name for dataset in DATASETS.values() for name in dataset.benchmarks),
     "grading",
     "site",
 )
-"""Modules of this package, in the order they run; each has a ``run()`` that prints figures."""
+"""Modules of this package, in the order they run (each dataset's, as the registry names
+them, then the course's); each has a ``run()`` that prints figures."""
 
 
 def main(names: list[str]) -> None:

@@ -23,6 +23,7 @@ from pathlib import Path
 
 from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.paths import REPO_ROOT
+from imaging_course.datasets.registry import DATASETS
 from imaging_course.grader.sandbox import Call, Sandbox
 
 BATCH_LEARNERS = 20
@@ -69,7 +70,7 @@ def _batch_seconds(folder: Path, jobs: int) -> float:
 
 def run() -> None:
     """Print the grading figures (needs the sample data and solutions/)."""
-    if not (SOLUTIONS_DIR / "siim_eda.py").is_file():
+    if not all((SOLUTIONS_DIR / f"{d.exercise}.py").is_file() for d in DATASETS.values()):
         print("solutions/ is missing: nothing to grade")
         return
     _seconds([*_grade_command(), str(SOLUTIONS_DIR)])  # warm: references, held-out data

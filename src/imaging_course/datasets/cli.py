@@ -1,47 +1,63 @@
-"""``python -m imaging_course.datasets generate siim|lits --scale S --seed N --out DIR``.
+"""``python -m imaging_course.datasets generate NAME --scale S --seed N --out DIR``.
 
-The command behind `make data`. Problems the user can fix (a bad scale or seed, a folder that
-is not ours, too little disk) end with exit status 2 and one line on stderr naming the problem.
+The command behind `make data`; NAME is a dataset of
+:data:`~imaging_course.datasets.registry.DATASETS`, whose entries also give the help its
+sizes and layouts. Problems the user can fix (a bad scale or seed, a folder that is not ours,
+too little disk) end with exit status 2 and one line on stderr naming the problem.
 """
 
 import argparse
 import sys
-from collections.abc import Callable
 from pathlib import Path
 
 from imaging_course.datasets.generation import SCALES, GenerationError, check_scale, check_seed
+from imaging_course.datasets.registry import DATASETS
 
 DESCRIPTION = """\
 Generate a deterministic stand-in for a Kaggle dataset: the same seed and scale give
 byte-identical files. A rerun with the same options does nothing; a rerun after an
 interruption completes the folder. See docs/datasets/ for what each dataset holds."""
 
-SCALE_HELP = (
-    "tiny: a few dozen files in seconds (tests); sample: the site's and the grader's data "
-    "(SIIM 340 files, about 48 MB; LiTS 8 cases, about 820 MB); full: the real counts "
-    "(SIIM 12,089 files, about 1.7 GB; LiTS 131 cases, 53.7 GB for seed 0 and 46-60 GB for "
-    "other seeds, where the real download is about 54 GB)"
-)
+SCALE_PURPOSES = {
+    "tiny": "a few dozen files in seconds (tests)",
+    "sample": "the site's and the grader's data",
+    "full": "the real counts",
+}
+"""What each of :data:`~imaging_course.datasets.generation.SCALES` is for."""
 
 
-def _generator(dataset: str) -> Callable[..., None]:
-    """The dataset's ``generate_*`` function, imported only when asked for (each pulls in
-    its own heavy libraries, and the two are written by different modules)."""
-    if dataset == "siim":
-        from imaging_course.datasets.siim.generate import generate_siim  # noqa: PLC0415
+def _scale_help() -> str:
+    """Each scale's purpose, with what each dataset's stand-in holds at that scale."""
+    parts = []
+    for scale in SCALES:
+        sizes = [
+            f"{dataset.label} {dataset.sizes[scale]}"
+            for dataset in DATASETS.values()
+            if scale in dataset.sizes
+        ]
+        part = f"{scale}: {SCALE_PURPOSES[scale]}"
+        parts.append(f"{part} ({'; '.join(sizes)})" if sizes else part)
+    return "; ".join(parts)
 
-        return generate_siim
-    from imaging_course.datasets.lits.generate import generate_lits  # noqa: PLC0415
 
-    return generate_lits
+def _layout_help() -> str:
+    """Each dataset's layouts, the default first: ``siim: stage1 (default: ...) or ...``."""
+    helps = []
+    for dataset in DATASETS.values():
+        if dataset.layouts:
+            (default, *others) = dataset.layouts.items()
+            described = [f"{default[0]} (default: {default[1]})"]
+            described += [f"{layout} ({description})" for layout, description in others]
+            helps.append(f"{dataset.name}: {' or '.join(described)}")
+    return "; ".join(helps)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m imaging_course.datasets",
         epilog=(
-            "generate takes siim|lits --scale tiny|sample|full --out DIR, and --seed N, "
-            "--quiet, --no-manifest; 'generate --help' explains each option."
+            f"generate takes {'|'.join(DATASETS)} --scale {'|'.join(SCALES)} --out DIR, and "
+            "--seed N, --quiet, --no-manifest; 'generate --help' explains each option."
         ),
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -53,11 +69,11 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.add_argument(
         "dataset",
-        choices=("siim", "lits"),
-        help="siim: SIIM-ACR Pneumothorax DICOM radiographs; lits: LiTS NIfTI CT volumes",
+        choices=tuple(DATASETS),
+        help="; ".join(f"{dataset.name}: {dataset.summary}" for dataset in DATASETS.values()),
     )
     generate.add_argument("--scale", required=True, metavar="{" + ",".join(SCALES) + "}",
-                          help=SCALE_HELP)  # fmt: skip
+                          help=_scale_help())  # fmt: skip
     generate.add_argument(
         "--seed",
         type=int,
@@ -72,10 +88,8 @@ def _parser() -> argparse.ArgumentParser:
     )
     generate.add_argument(
         "--layout",
-        choices=("stage1", "stage2"),
-        help="siim only: stage1 (default: nested train and test folders, train-rle.csv) or "
-        "stage2 (also stage_2_images/ with new unlabelled test images; stage_2_train.csv "
-        "labels stage 1's training and test images)",
+        choices=tuple(dict.fromkeys(name for d in DATASETS.values() for name in d.layouts)),
+        help=_layout_help(),
     )
     generate.add_argument(
         "--quiet", action="store_true", help="no progress bar (none is shown off a terminal)"
@@ -94,12 +108,14 @@ def main(argv: list[str] | None = None) -> int:
     try:
         check_scale(arguments.scale)
         check_seed(arguments.seed)
+        dataset = DATASETS[arguments.dataset]
         layout = {}
         if arguments.layout is not None:
-            if arguments.dataset != "siim":
-                raise GenerationError(f"--layout is for siim: {arguments.dataset} has one layout")
+            if not dataset.layouts:
+                several = ", ".join(d.name for d in DATASETS.values() if d.layouts)
+                raise GenerationError(f"--layout is for {several}: {dataset.name} has one layout")
             layout = {"layout": arguments.layout}
-        _generator(arguments.dataset)(
+        dataset.generator_function()(
             arguments.out,
             scale=arguments.scale,
             seed=arguments.seed,

@@ -7,14 +7,15 @@ nothing), and otherwise removes what a killed run left (temporary ``.part`` file
 the folder as ours with an in-progress stamp. The generator then writes each missing file
 atomically (see :mod:`imaging_course.datasets.atomic`), so a rerun after an interruption
 completes the folder, and ends with :func:`finish_generation`, which writes or removes
-``MANIFEST.json`` as asked and writes the ``.complete`` stamp last.
+``MANIFEST.json`` as asked and writes the ``.complete`` stamp
+(:mod:`imaging_course.datasets.stamp`) last.
 """
 
 import json
 import shutil
 import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -25,12 +26,16 @@ from imaging_course.datasets.atomic import (
     remove_leftover_parts,
     write_text_atomic,
 )
+from imaging_course.datasets.stamp import (
+    Stamp,
+    read_stamp,
+    read_stamp_file,
+    stamp_path,
+    write_stamp,
+)
 
 SCALES = ("tiny", "sample", "full")
 """``tiny`` for tests (seconds), ``sample`` for the site and grader, ``full`` the real counts."""
-
-STAMP_NAME = ".complete"
-"""Written last: its presence means every file of the dataset is there."""
 
 IN_PROGRESS_NAME = ".generating"
 """Written first: marks a folder being filled by us, so a rerun may complete it."""
@@ -48,36 +53,6 @@ class GenerationError(Exception):
     """A generation that must not start; the message is one line naming the problem."""
 
 
-@dataclass(frozen=True)
-class Stamp:
-    """What a folder holds: dataset name, scale, seed, the generator's version, and the layout
-    when the dataset has more than one (``None``: its only or default layout)."""
-
-    dataset: str
-    scale: str
-    seed: int
-    version: str
-    layout: str | None = None
-
-    def fields(self) -> dict:
-        """The stamp as a dict, without the layout when it is the default."""
-        fields = asdict(self)
-        if self.layout is None:
-            del fields["layout"]
-        return fields
-
-    def to_json(self) -> str:
-        """The stamp as the JSON text of the ``.complete`` and ``.generating`` files."""
-        return json.dumps(self.fields(), indent=2, sort_keys=True) + "\n"
-
-    def describe(self) -> str:
-        """``'siim scale tiny seed 7 (generator 3)'``, the layout named when not the default."""
-        layout = f" in the {self.layout} layout" if self.layout else ""
-        return (
-            f"{self.dataset} scale {self.scale} seed {self.seed}{layout} (generator {self.version})"
-        )
-
-
 def check_scale(scale: str) -> None:
     """Raise :class:`GenerationError` unless ``scale`` is one of :data:`SCALES`."""
     if scale not in SCALES:
@@ -89,17 +64,6 @@ def check_seed(seed: int) -> None:
     :func:`numpy.random.default_rng` accepts)."""
     if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
         raise GenerationError(f"bad seed {seed!r}: use a whole number, 0 or more")
-
-
-def read_stamp(path: Path) -> Stamp | None:
-    """The stamp in ``path`` (a stamp file or a manifest, which repeats the stamp's fields),
-    or ``None`` when the file is missing or holds no stamp of ours."""
-    try:
-        fields = json.loads(path.read_text(encoding="utf-8"))
-        named = {name: fields[name] for name in ("dataset", "scale", "seed", "version")}
-        return Stamp(**named, layout=fields.get("layout"))
-    except (FileNotFoundError, json.JSONDecodeError, TypeError, KeyError):
-        return None
 
 
 def _check_folder(out: Path, stamp: Stamp) -> bool:
@@ -115,7 +79,11 @@ def _check_folder(out: Path, stamp: Stamp) -> bool:
         raise GenerationError(f"{out} exists and is not a folder")
     found = next(
         filter(
-            None, (read_stamp(out / name) for name in (IN_PROGRESS_NAME, STAMP_NAME, MANIFEST_NAME))
+            None,
+            (
+                read_stamp_file(path)
+                for path in (out / IN_PROGRESS_NAME, stamp_path(out), out / MANIFEST_NAME)
+            ),
         ),
         None,
     )
@@ -166,7 +134,7 @@ def _check_free_disk(out: Path, needed_bytes: int) -> None:
 
 def is_complete(out: Path, stamp: Stamp) -> bool:
     """Whether ``out`` already holds the whole dataset ``stamp`` describes."""
-    return read_stamp(out / STAMP_NAME) == stamp
+    return read_stamp(out) == stamp
 
 
 def begin_generation(out: Path, stamp: Stamp, planned: Mapping[str, int]) -> bool:
@@ -205,10 +173,10 @@ def finish_generation(out: Path, stamp: Stamp, planted: list[dict[str, str]] | N
     """
     if planted is None:
         (out / MANIFEST_NAME).unlink(missing_ok=True)
-    elif read_stamp(out / MANIFEST_NAME) != stamp:
+    elif read_stamp_file(out / MANIFEST_NAME) != stamp:
         write_manifest(out, stamp, planted)
     if not is_complete(out, stamp):
-        write_text_atomic(out / STAMP_NAME, stamp.to_json())
+        write_stamp(out, stamp)
     (out / IN_PROGRESS_NAME).unlink(missing_ok=True)
 
 

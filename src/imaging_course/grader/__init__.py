@@ -1,11 +1,13 @@
 """The grader behind `make grade`: learner code in a sandbox, outputs compared with references.
 
-Modules, in the order data flows: :mod:`~.checks` (what is graded), :mod:`~.reference`
-and :mod:`~.heldout` (expected outputs), :mod:`~.sandbox` with :mod:`~.sandbox_server`,
-:mod:`~.isolation`, :mod:`~.confinement`, :mod:`~.limits` and :mod:`~.results` (running
-learner code, getting plain data back), :mod:`~.compare` (tolerances), :mod:`~.detectors`
-(hints), :mod:`~.grading` (one run), :mod:`~.report`, :mod:`~.plugin` (pytest),
-:mod:`~.gradebook` (many learners) and :mod:`~.cli`.
+Modules, in the order data flows: :mod:`~.check_table` (how what is graded is declared) and
+:mod:`~.course` (the course's checks, one module per exercise, with their detectors),
+:mod:`~.reference` and :mod:`~.heldout` (expected outputs), :mod:`~.sandbox` with
+:mod:`~.sandbox_server`, :mod:`~.isolation`, :mod:`~.confinement`, :mod:`~.limits` and
+:mod:`~.plain_data` (running learner code, getting plain data back), :mod:`~.compare`
+(tolerances), :mod:`~.detectors` (how hints are found), :mod:`~.grading_run` (one run),
+:mod:`~.report`, :mod:`~.plugin` (pytest), :mod:`~.gradebook` (many learners) and
+:mod:`~.cli`.
 
 Threat model
 ------------
@@ -21,13 +23,13 @@ unwritable even unconfined; a seccomp filter refuses ``chmod``, ``chown``, ``uti
 cgroup per call (:mod:`~.limits`) bounds the memory (``/dev/shm`` included), processes and
 CPU time of the whole process tree, ``RLIMIT_AS`` the memory of each process, ``RLIMIT_FSIZE``
 each file, a wall-clock timeout the call, a byte budget what it returns (checked before the
-grader loads it, :mod:`~.results`). The server's network namespace has no network. Calls are
+grader loads it, :mod:`~.plain_data`). The server's network namespace has no network. Calls are
 ended with their whole process tree (PID namespace, subreaper), their folders and cgroups
 removed, and the servers die with the grader however it ends (a pipe they watch, a
 parent-death signal), so nothing outlives a run.
 
 **Cheating.** The score comes from values compared in the grader's own process, never from
-the learner's objects (:mod:`~.results` accepts plain data only, so an object equal to
+the learner's objects (:mod:`~.plain_data` accepts plain data only, so an object equal to
 everything, a patched ``math.isclose`` or a forged result file gain nothing: a forged file
 is no more than a returned value). Landlock's read allow-list keeps ``solutions/``,
 ``reference/``, the held-out references and other learners' folders unreadable, and the

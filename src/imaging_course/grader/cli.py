@@ -14,8 +14,9 @@ import sys
 from pathlib import Path
 
 from imaging_course.course_modules import SOLUTIONS_DIR
-from imaging_course.datasets.paths import lits_root, siim_root
-from imaging_course.grader.checks import COURSE_TABLE
+from imaging_course.datasets.registry import DATASETS
+from imaging_course.datasets.stamp import STAMP_NAME
+from imaging_course.grader.course import course_table
 from imaging_course.grader.gradebook import LEARNER_TIMEOUT_SECONDS, grade_all
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
@@ -66,20 +67,21 @@ def grade(learner_dir: Path, extra: list[str]) -> int:
 
 def make_reference(solutions_dir: Path, out: Path) -> int:
     """Run the reference solutions on the sample data and write the reference files."""
-    roots = {"siim": siim_root(), "lits": lits_root()}
+    roots = {name: dataset.root() for name, dataset in DATASETS.items()}
+    table = course_table()
     try:
         sandbox = Sandbox(reads=[solutions_dir, *roots.values()])
     except SandboxUnavailableError as exc:
         print(f"make reference: {exc}", file=sys.stderr)
         return 1
     with sandbox:
-        for dataset in COURSE_TABLE.datasets():
+        for dataset in table.datasets():
             if data_fingerprint(roots[dataset]) is None:
-                print(f"{roots[dataset]}: no .complete stamp; run `make data`", file=sys.stderr)
+                print(f"{roots[dataset]}: no {STAMP_NAME} stamp; run `make data`", file=sys.stderr)
                 return 1
             try:
                 references = compute_references(
-                    COURSE_TABLE, dataset, roots[dataset], solutions_dir, sandbox
+                    table, dataset, roots[dataset], solutions_dir, sandbox
                 )
             except ReferenceError as exc:
                 print(f"make reference: {exc}", file=sys.stderr)

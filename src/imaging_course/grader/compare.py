@@ -1,7 +1,7 @@
 """Every tolerance the grader knows, and feedback that says how far off a value is.
 
 A comparison takes the expected value (from the reference solutions) and the learner's value
-(already decoded and type-checked by :mod:`~imaging_course.grader.results`) and returns a
+(already decoded and type-checked by :mod:`~imaging_course.grader.plain_data`) and returns a
 :class:`Verdict`: passed or not, plus feedback lines that say what differs without handing
 over the whole answer ("mean_age: expected about 46, got 38.2 (-17%)", "12 of 300 rows
 differ, first: image_id=..., column age: expected 38, got nan"). Counts and other integers

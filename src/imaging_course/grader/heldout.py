@@ -13,8 +13,9 @@ import secrets
 import shutil
 from pathlib import Path
 
-from imaging_course.datasets.generation import STAMP_NAME, read_stamp
-from imaging_course.grader.checks import CheckTable, load_function
+from imaging_course.datasets.registry import import_object
+from imaging_course.datasets.stamp import read_stamp
+from imaging_course.grader.check_table import CheckTable
 from imaging_course.grader.reference import (
     ReferenceSet,
     compute_references,
@@ -38,18 +39,19 @@ def default_cache_dir() -> Path:
 def heldout_root(table: CheckTable, dataset: str, cache_dir: Path) -> Path:
     """The held-out folder of ``dataset``, generated on first use (complete or absent)."""
     root = cache_dir / "heldout" / dataset
-    stamp = read_stamp(root / STAMP_NAME)
+    stamp = read_stamp(root)
     if stamp is not None:
         # Same seed again: a no-op on a current folder; a folder that an older version of the
-        # generator wrote is written anew, so held-out data carries every quirk of the sample.
-        load_function(table.generators[dataset])(
+        # generator wrote is written anew, so held-out data has every planted problem the
+        # sample has.
+        import_object(table.generators[dataset])(
             root, scale=HELDOUT_SCALE, seed=stamp.seed, progress=False, manifest=False
         )
         return root
     seed = 1000 + secrets.randbelow(10**6)
     partial = root.with_name(f".{dataset}-{seed}.partial")
     shutil.rmtree(partial, ignore_errors=True)
-    load_function(table.generators[dataset])(
+    import_object(table.generators[dataset])(
         partial, scale=HELDOUT_SCALE, seed=seed, progress=False, manifest=False
     )
     shutil.rmtree(root, ignore_errors=True)

@@ -9,7 +9,7 @@ only when the call runs as a user of its own). Every process also has ``RLIMIT_A
 memory limit: one process asking for too much gets a ``MemoryError`` at once, where the
 cgroup's out-of-memory kill of a whole tree takes seconds. ``RLIMIT_FSIZE`` caps each file a
 call writes, and there are no core dumps; the bytes a call returns are checked by
-:mod:`~imaging_course.grader.results` before they are loaded.
+:mod:`~imaging_course.grader.plain_data` before they are loaded.
 
 cgroup v2 is not used: a process there may only make limited child groups where controllers
 are delegated to it, which an ordinary grading run does not have; the per-process limits apply.

@@ -28,10 +28,11 @@ import pytest
 
 import imaging_course
 from imaging_course.course_modules import SOLUTIONS_DIR
-from imaging_course.datasets.paths import lits_root, siim_root
+from imaging_course.datasets.registry import DATASETS
 from imaging_course.grader import heldout
-from imaging_course.grader.checks import Check, load_table
-from imaging_course.grader.grading import CheckOutcome, GradingRun, Variant
+from imaging_course.grader.check_table import Check, load_table
+from imaging_course.grader.course import course_table
+from imaging_course.grader.grading_run import CheckOutcome, GradingRun, Variant
 from imaging_course.grader.limits import Limits
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
@@ -48,12 +49,14 @@ from imaging_course.grader.report import (
 )
 from imaging_course.grader.sandbox import Sandbox, SandboxUnavailableError, stop_on_signals
 
-HELP_SOLUTIONS = "grade the exercise modules (siim_eda.py, lits_eda.py) in DIR"
+_EXERCISES = [dataset.exercise for dataset in DATASETS.values()]
+_VARIABLES = [dataset.env_var for dataset in DATASETS.values()]
+HELP_SOLUTIONS = f"grade the exercise modules ({'.py, '.join(_EXERCISES)}.py) in DIR"
 HELP_REPORT = "write the grading report as JSON to PATH"
 HELP_HELD_OUT = "also run every check on held-out data (another seed, other counts)"
 HELP_TABLE = "the check table, as module:attribute (default: the course's)"
-HELP_EXERCISES = "grade only these exercise modules (comma-separated, e.g. siim_eda)"
-HELP_ROOT = "dataset folder for NAME (default: SIIM_DATA_DIR / LITS_DATA_DIR)"
+HELP_EXERCISES = f"grade only these exercise modules (comma-separated, e.g. {_EXERCISES[0]})"
+HELP_ROOT = f"dataset folder for NAME (default: {' / '.join(_VARIABLES)})"
 HELP_TIMEOUT = "seconds per learner call, instead of the check table's"
 HELP_EXIT_ZERO = "exit 0 below 100% too, once grading ran (what `make grade` does)"
 HELP_CPU = "CPU seconds per learner call, all its processes together (default: its timeout)"
@@ -114,12 +117,20 @@ class CheckFailedError(Exception):
         self.outcome = outcome
 
 
+def no_data(dataset: str, root: Path | None) -> str:
+    """Why ``dataset`` cannot be graded on ``root``, and what to do about it."""
+    if dataset not in DATASETS:
+        return f"no {dataset} data at {root}: give its folder with --dataset-root {dataset}=DIR"
+    variable = DATASETS[dataset].env_var
+    return f"no {dataset} data at {root}: run `make data`, or point {variable} at a download"
+
+
 class GraderState:
     """Everything one grading session holds: options, the run, the outcomes so far."""
 
     def __init__(self, config: pytest.Config) -> None:
         option = config.getoption
-        table = load_table(option("grade_table") or "imaging_course.grader.checks:COURSE_TABLE")
+        table = load_table(option("grade_table")) if option("grade_table") else course_table()
         if option("grade_exercises"):
             table = table.for_exercises(option("grade_exercises").split(","))
         if option("grade_timeout"):
@@ -132,7 +143,7 @@ class GraderState:
         self.learner_dir = Path(option("solutions")).resolve()
         self.report_path = option("grade_report")
         self.held_out = option("held_out")
-        roots = {"siim": siim_root(), "lits": lits_root()}
+        roots = {name: dataset.root() for name, dataset in DATASETS.items()}
         for item in option("dataset_root"):
             name, _, folder = item.partition("=")
             roots[name] = Path(folder)
@@ -184,10 +195,7 @@ class GraderState:
             for dataset in datasets:
                 root = self.roots.get(dataset)
                 if root is None or not Path(root).is_dir():
-                    raise GradingUnavailableError(
-                        f"no {dataset} data at {root}: run `make data`, or point "
-                        f"{dataset.upper()}_DATA_DIR at a download"
-                    )
+                    raise GradingUnavailableError(no_data(dataset, root))
                 sample = references_for(
                     self.table,
                     dataset,

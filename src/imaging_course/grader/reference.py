@@ -2,12 +2,13 @@
 
 `make reference` runs ``solutions/`` (in the sandbox, like any learner code) on the sample
 data and writes one file per call to ``reference/<dataset>/<call>.json`` (arrays beside it as
-``<call>-array-<n>.npz``), each with a fingerprint: the ``.complete`` stamp the generator
-wrote (dataset, scale, seed, version), the data folder and a digest of the reference
-solutions' sources. Grading uses the stored files only when they are of this grader's format
-and the fingerprint matches; for a real Kaggle download (no stamp of ours), data regenerated
-with another seed, edited solutions or references of an older format, the references are
-computed live from ``solutions/`` and the run says why.
+``<call>-array-<n>.npz``), each with a fingerprint: the stamp the generator wrote
+(:mod:`imaging_course.datasets.stamp`: dataset, scale, seed, version, a layout other than the
+default), the data folder and a digest of the reference solutions' sources. Grading uses the
+stored files only when they are of this grader's format and the fingerprint matches; for a
+real Kaggle download (no stamp of ours), data regenerated with another seed, edited solutions
+or references of an older format, the references are computed live from ``solutions/`` and
+the run says why.
 """
 
 import dataclasses
@@ -19,13 +20,13 @@ from typing import Any
 
 from imaging_course.datasets.atomic import write_text_atomic
 from imaging_course.datasets.paths import REPO_ROOT
-from imaging_course.grader import results
-from imaging_course.grader.checks import ArgContext, CheckTable
+from imaging_course.datasets.stamp import STAMP_NAME, read_stamp
+from imaging_course.grader import plain_data
+from imaging_course.grader.check_table import ArgContext, CheckTable
 from imaging_course.grader.sandbox import Call, Sandbox
 
 REFERENCE_DIR = REPO_ROOT / "reference"
 """Where `make reference` writes, one folder per dataset."""
-STAMP = ".complete"
 FORMAT_VERSION = 3
 """Version of the stored files; 2 added the data folder (``root``) to the fingerprint, 3 the
 digest of the reference solutions (``solutions``)."""
@@ -54,19 +55,12 @@ class ReferenceSet:
 
 def data_fingerprint(root: Path) -> dict | None:
     """The generator's stamp of the dataset folder and where it lies; None for data we did not
-    generate. The folder counts because the stored arguments name it: references written in
-    another checkout are stale here."""
-    stamp = Path(root) / STAMP
-    if not stamp.is_file():
+    generate (no stamp, or a damaged one). The folder counts because the stored arguments
+    name it: references written in another checkout are stale here."""
+    stamp = read_stamp(root)
+    if stamp is None:
         return None
-    try:
-        value = json.loads(stamp.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as exc:
-        raise ReferenceError(f"{stamp}: not valid JSON ({exc})") from None
-    if not isinstance(value, dict):
-        raise ReferenceError(f"{stamp}: expected a JSON object")
-    fingerprint = {key: value.get(key) for key in ("dataset", "scale", "seed", "version")}
-    return {**fingerprint, "root": str(Path(root).resolve())}
+    return {**stamp.fields(), "root": str(Path(root).resolve())}
 
 
 def solutions_digest(solutions_dir: Path) -> str:
@@ -131,7 +125,7 @@ def write_references(references: ReferenceSet, folder: Path = REFERENCE_DIR) -> 
     for old in target.glob("*-array-*.np[yz]"):
         old.unlink()
     for name, value in references.outputs.items():
-        tree = results.encode(
+        tree = plain_data.encode(
             {"args": list(references.args[name]), "value": value},
             target,
             prefix=f"{name}-",
@@ -158,7 +152,7 @@ def load_references(
     fingerprint = fingerprint_of(root, solutions_dir)
     target = folder / dataset
     if fingerprint is None:
-        return f"{root} has no {STAMP} stamp of the course's generator"
+        return f"{root} has no {STAMP_NAME} stamp of the course's generator"
     if not target.is_dir():
         return f"no stored references in {target} (`make reference` writes them)"
     outputs, args = {}, {}
@@ -167,7 +161,7 @@ def load_references(
         if not path.is_file():
             return f"{path} is missing (`make reference` writes it)"
         try:
-            document = results.read_json_file(path)
+            document = plain_data.read_json_file(path)
             if document.get("format") != FORMAT_VERSION:
                 return (
                     f"{path} has format {document.get('format')}, this grader reads "
@@ -177,8 +171,8 @@ def load_references(
                 stored = document.get("fingerprint") or {}
                 keys = [key for key in fingerprint if stored.get(key) != fingerprint[key]]
                 return f"{path} was made with another {', '.join(keys)}"
-            decoded = results.decode(document["tree"], target, trusted_npz=True)
-        except (results.ResultError, KeyError, TypeError, AttributeError) as exc:
+            decoded = plain_data.decode(document["tree"], target, trusted_npz=True)
+        except (plain_data.PlainDataError, KeyError, TypeError, AttributeError) as exc:
             raise ReferenceError(f"{path}: damaged reference file ({exc})") from None
         outputs[spec.name] = decoded["value"]
         args[spec.name] = tuple(decoded["args"])

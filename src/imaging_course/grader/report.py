@@ -8,7 +8,7 @@ the same words) is shown once, with the checks it applies to.
 
 from collections.abc import Iterable
 
-from imaging_course.grader.grading import CheckOutcome
+from imaging_course.grader.grading_run import CheckOutcome
 
 
 def render_outcome(outcome: CheckOutcome) -> str:

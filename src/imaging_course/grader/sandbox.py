@@ -4,7 +4,7 @@ The learner's code is untrusted (see the threat model in :mod:`imaging_course.gr
 call runs in a fresh child forked by a fork server
 (:mod:`imaging_course.grader.sandbox_server`) that has the heavy libraries imported already,
 so a call costs milliseconds rather than a new interpreter. A crash, timeout or exit in one
-call fails that call only. Results come back through :mod:`imaging_course.grader.results`
+call fails that call only. Results come back through :mod:`imaging_course.grader.plain_data`
 and are decoded here, in the grader's process, whose own ``math`` and ``numpy`` the learner
 never touched. :class:`Policy` says which of the kernel's means are in force here.
 
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imaging_course.grader import confinement, isolation, results
+from imaging_course.grader import confinement, isolation, plain_data
 from imaging_course.grader.limits import CallGroup, Limits, cgroup_parents
 from imaging_course.grader.sandbox_server import STACK_FILE, LineSource
 
@@ -49,7 +49,7 @@ class Call:
     """One learner function to run: ``<learner_dir>/<module>.py:<function>(*args)``.
 
     ``function`` None imports the module only. ``args`` is plain data (encoded with
-    :mod:`~imaging_course.grader.results`); ``timeout`` is in seconds of wall time; ``reads``
+    :mod:`~imaging_course.grader.plain_data`); ``timeout`` is in seconds of wall time; ``reads``
     are the data folders the call may read (besides the learner's folder and Python's);
     the files of the modules named in ``blocked`` stay unreadable to it (the course's RLE
     decoder, say, when decoding is the exercise).
@@ -372,7 +372,7 @@ class Sandbox:
         request = {
             "module": call.module,
             "function": call.function,
-            "args": results.encode(list(call.args), folder / "args"),
+            "args": plain_data.encode(list(call.args), folder / "args"),
             "learner_dir": str(Path(call.learner_dir).resolve()),
             "reads": [str(Path(path).resolve()) for path in call.reads],
             "hidden": hidden,
@@ -405,10 +405,10 @@ class Sandbox:
         if report.get("stopped"):
             where = _stack_line(folder / STACK_FILE, Path(call.learner_dir).resolve())
             return CallResult(report["stopped"], where=where, **base)
-        if report.get("server_lost") or not (out / results.RESULT_FILE).exists():
+        if report.get("server_lost") or not (out / plain_data.RESULT_FILE).exists():
             return CallResult("crashed", **base)
         try:
-            payload = results.read_result(out, self.limits.result_mb * 2**20)
+            payload = plain_data.read_result(out, self.limits.result_mb * 2**20)
             status = payload.get("status")
             error = payload.get("error") if type(payload.get("error")) is dict else {}
             error = {key: str(value)[:600] for key, value in error.items()}
@@ -417,8 +417,8 @@ class Sandbox:
                 if any(path in error.get("message", "") for path in hidden):
                     error["blocked"] = "yes"
                 return CallResult(status if status in known else "bad-result", error=error, **base)
-            value = results.decode(payload.get("value"), out)
-        except results.ResultError as exc:
+            value = plain_data.decode(payload.get("value"), out)
+        except plain_data.PlainDataError as exc:
             return CallResult("bad-result", error={"message": str(exc)}, **base)
         return CallResult("ok", value=value, **base)
 

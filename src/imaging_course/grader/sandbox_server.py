@@ -19,7 +19,7 @@ it makes the call's cgroup (:mod:`~imaging_course.grader.limits`) and forks a ch
    (:mod:`~imaging_course.grader.isolation`) and confines itself
    (:mod:`~imaging_course.grader.confinement`),
 4. imports the learner's module from its file (a timeout dumps where it was), calls the
-   function, and writes the result with :mod:`imaging_course.grader.results` into the call
+   function, and writes the result with :mod:`imaging_course.grader.plain_data` into the call
    folder.
 
 The server waits for the child with the request's timeout, checking the call's CPU time,
@@ -44,7 +44,7 @@ import time
 import traceback
 from pathlib import Path
 
-from imaging_course.grader import confinement, isolation, results
+from imaging_course.grader import confinement, isolation, plain_data
 from imaging_course.grader.limits import CallGroup, set_process_limits
 
 PR_SET_CHILD_SUBREAPER = 36
@@ -238,19 +238,19 @@ class Server:
         learner_dir = Path(request["learner_dir"]).resolve()
         stack = (call_dir / STACK_FILE).open("w")
         faulthandler.register(signal.SIGUSR1, file=stack, all_threads=False)
-        args = results.decode(request["args"], call_dir / "args")
+        args = plain_data.decode(request["args"], call_dir / "args")
         budget = int(request["limits"]["result_bytes"])
 
         def finish(payload: dict) -> None:
             text = json.dumps(payload, allow_nan=True)
             if len(text) > budget:
                 message = (
-                    f"the returned value takes {results.megabytes(len(text))} as numbers, text, "
+                    f"the returned value takes {plain_data.megabytes(len(text))} as numbers, text, "
                     f"lists, dicts and tables; a call may return at most "
-                    f"{results.megabytes(budget)}"
+                    f"{plain_data.megabytes(budget)}"
                 )
                 payload = {"status": "bad-result", "error": {"message": message}}
-            results.write_result(out, payload)
+            plain_data.write_result(out, payload)
             sys.stdout.flush()
             sys.stderr.flush()
             os._exit(0)
@@ -265,7 +265,7 @@ class Server:
         except BaseException as exc:
             finish({"status": "import-error", "error": _describe(exc, learner_dir)})
         if request["function"] is None:  # the import alone was asked for
-            finish({"status": "ok", "value": results.encode(None, out)})
+            finish({"status": "ok", "value": plain_data.encode(None, out)})
         function = getattr(module, request["function"], None)
         if not callable(function):
             finish(
@@ -276,9 +276,11 @@ class Server:
         except BaseException as exc:
             finish({"status": "error", "error": _describe(exc, learner_dir)})
         try:
-            tree = results.encode(value, out, budget=budget)
-        except results.ResultError as exc:
-            finish({"status": "bad-result", "error": {"type": "ResultError", "message": str(exc)}})
+            tree = plain_data.encode(value, out, budget=budget)
+        except plain_data.PlainDataError as exc:
+            finish(
+                {"status": "bad-result", "error": {"type": "PlainDataError", "message": str(exc)}}
+            )
         finish({"status": "ok", "value": tree})
 
 

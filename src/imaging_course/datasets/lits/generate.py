@@ -13,7 +13,6 @@ from pathlib import Path
 import numpy as np
 
 from imaging_course.datasets.generation import (
-    Stamp,
     begin_generation,
     check_scale,
     check_seed,
@@ -41,6 +40,7 @@ from imaging_course.datasets.lits.phantom import (
     touching_pair_counts,
 )
 from imaging_course.datasets.lits.storage import FLOAT32
+from imaging_course.datasets.stamp import Stamp
 
 LITS_GENERATOR_VERSION = "3"
 """Bump when the bytes written for a seed change: old folders then read as foreign."""

@@ -20,7 +20,6 @@ from pydicom.encaps import encapsulate
 from imaging_course.datasets.atomic import write_bytes_atomic, write_text_atomic
 from imaging_course.datasets.generation import (
     GenerationError,
-    Stamp,
     begin_generation,
     check_scale,
     check_seed,
@@ -39,6 +38,7 @@ from imaging_course.datasets.siim.radiograph import (
     render_chest_radiograph,
 )
 from imaging_course.datasets.siim.rle import NO_MASK, encode_siim_rle
+from imaging_course.datasets.stamp import Stamp
 
 SIIM_GENERATOR_VERSION = "3"
 """Bump when the bytes written for a seed change: old folders then read as foreign."""

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imaging_course.grader.results import ResultError, decode, encode, read_result
+from imaging_course.grader.plain_data import PlainDataError, decode, encode, read_result
 
 
 def round_trip(value, folder):
@@ -79,31 +79,31 @@ class EqualToEverything(float):
     ids=["eq-always-true", "set", "object-array", "series", "tuple-key", "timestamp"],
 )
 def test_encode_refuses_what_is_not_plain_data(tmp_path, value):
-    with pytest.raises(ResultError, match=r"^result"):
+    with pytest.raises(PlainDataError, match=r"^result"):
         encode(value, tmp_path)
 
 
 def test_decode_refuses_a_pickled_array(tmp_path):
     (tmp_path / "array-0.npy").write_bytes(pickle.dumps(np.arange(3)))
-    with pytest.raises(ResultError, match=r"array-0\.npy: not a plain \.npy array"):
+    with pytest.raises(PlainDataError, match=r"array-0\.npy: not a plain \.npy array"):
         decode({"t": "ndarray", "file": "array-0.npy"}, tmp_path)
     np.save(tmp_path / "array-1.npy", np.array([{"a": 1}], dtype=object), allow_pickle=True)
-    with pytest.raises(ResultError, match=r"array-1\.npy"):
+    with pytest.raises(PlainDataError, match=r"array-1\.npy"):
         decode({"t": "ndarray", "file": "array-1.npy"}, tmp_path)
 
 
 def test_decode_refuses_paths_links_and_unknown_nodes(tmp_path):
     np.save(tmp_path / "array-0.npy", np.arange(3))
     (tmp_path / "array-9.npy").symlink_to(tmp_path / "array-0.npy")
-    with pytest.raises(ResultError, match="does not match"):
+    with pytest.raises(PlainDataError, match="does not match"):
         decode({"t": "ndarray", "file": "../array-0.npy"}, tmp_path)
-    with pytest.raises(ResultError, match="not a regular file"):
+    with pytest.raises(PlainDataError, match="not a regular file"):
         decode({"t": "ndarray", "file": "array-9.npy"}, tmp_path)
-    with pytest.raises(ResultError, match="unknown result node type 'pickle'"):
+    with pytest.raises(PlainDataError, match="unknown result node type 'pickle'"):
         decode({"t": "pickle", "v": "gASV"}, tmp_path)
-    with pytest.raises(ResultError, match="int node holds a str"):
+    with pytest.raises(PlainDataError, match="int node holds a str"):
         decode({"t": "int", "v": "3"}, tmp_path)
-    with pytest.raises(ResultError, match="columns of different lengths"):
+    with pytest.raises(PlainDataError, match="columns of different lengths"):
         decode(
             {"t": "dataframe", "columns": ["a", "b"], "dtypes": ["int64"] * 2, "data": [[1], []]},
             tmp_path,
@@ -112,22 +112,22 @@ def test_decode_refuses_paths_links_and_unknown_nodes(tmp_path):
 
 def test_read_result_refuses_non_json(tmp_path):
     (tmp_path / "result.json").write_bytes(b"\x80\x04not json")
-    with pytest.raises(ResultError, match=r"result\.json"):
+    with pytest.raises(PlainDataError, match=r"result\.json"):
         read_result(tmp_path, 2**20)
 
 
 def test_what_a_call_returns_is_weighed_before_it_is_loaded(tmp_path):
-    with pytest.raises(ResultError, match=r"result\['masks'\]\[2\]: an array of 8.0 MB; a call"):
+    with pytest.raises(PlainDataError, match=r"result\['masks'\]\[2\]: an array of 8.0 MB; a call"):
         encode({"masks": [np.zeros(2**20)] * 3}, tmp_path, budget=20 * 2**20)
     tmp_path = tmp_path / "out"
     tmp_path.mkdir()
     (tmp_path / "result.json").write_text('{"status": "ok", "value": {"t": "none"}}')
     (tmp_path / "array-0.npy").write_bytes(b"\0" * 3 * 2**20)  # left by the call, never named
-    with pytest.raises(ResultError, match=r"left 3.0 MB to return \(array-0.npy: 3.0 MB\)"):
+    with pytest.raises(PlainDataError, match=r"left 3.0 MB to return \(array-0.npy: 3.0 MB\)"):
         read_result(tmp_path, 2**20)
     (tmp_path / "array-0.npy").unlink()
     (tmp_path / "result.json").write_text('{"status": "ok", "value": ' + " " * 2**20 + "1}")
-    with pytest.raises(ResultError, match=r"takes 1\.0 MB as numbers, text, lists"):
+    with pytest.raises(PlainDataError, match=r"takes 1\.0 MB as numbers, text, lists"):
         read_result(tmp_path, 2**20)
 
 
@@ -148,5 +148,5 @@ def test_compressed_arrays_only_from_the_graders_own_files(tmp_path):
     tree = encode({"mask": mask}, tmp_path, prefix="decode_rle-", compress=True)
     assert (tmp_path / "decode_rle-array-0.npz").is_file()
     assert np.array_equal(decode(tree, tmp_path, trusted_npz=True)["mask"], mask)
-    with pytest.raises(ResultError, match="compressed arrays are not accepted"):
+    with pytest.raises(PlainDataError, match="compressed arrays are not accepted"):
         decode(tree, tmp_path)

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from imaging_course.grader.checks import CallSpec, Check, CheckTable, select
+from imaging_course.grader.check_table import CallSpec, Check, CheckTable, select
 from imaging_course.grader.compare import Verdict, fail
 from imaging_course.grader.detectors import Evidence, hints
 from imaging_course.grader.reference import ReferenceSet

@@ -1,4 +1,4 @@
-"""The safe result codec: plain data to and from JSON and ``.npy`` files, never pickle.
+"""Plain data to and from JSON and ``.npy`` files, never pickle: the codec of every result.
 
 Learner code runs in a sandbox child; what it returns crosses into the grader only as files
 this module writes (child side, :func:`write_result`) and reads back (grader side,
@@ -64,7 +64,7 @@ def megabytes(size: int) -> str:
     return f"{size / 2**20:,.1f} MB" if size < 10 * 2**20 else f"{size / 2**20:,.0f} MB"
 
 
-class ResultError(ValueError):
+class PlainDataError(ValueError):
     """A value that is not plain data, or a result file that is malformed or forged."""
 
 
@@ -77,7 +77,7 @@ def encode(
     underscores, ending in ``-``) lets several trees share one folder. ``compress`` writes
     ``.npz`` files instead (the stored references: a mostly empty mask shrinks 100-fold).
 
-    Runs in the sandbox child. Raises :class:`ResultError` naming the first value that is not
+    Runs in the sandbox child. Raises :class:`PlainDataError` naming the first value that is not
     plain data (numbers, str, bool, None, list, tuple, dict, NumPy array, pandas DataFrame), or
     the array that would take the arrays beyond ``budget`` bytes.
     """
@@ -90,7 +90,7 @@ def encode(
 def _encode(value: Any, folder: Path, state: tuple, where: str, depth: int) -> dict:
     names, room = state
     if depth > MAX_DEPTH:
-        raise ResultError(f"{where}: nested deeper than {MAX_DEPTH} levels")
+        raise PlainDataError(f"{where}: nested deeper than {MAX_DEPTH} levels")
     node = _encode_scalar(value, where)
     if node is not None:
         return node
@@ -108,16 +108,16 @@ def _encode(value: Any, folder: Path, state: tuple, where: str, depth: int) -> d
         for key, item in dict.items(value):
             key_node = _encode_scalar(key, f"{where} key")
             if key_node is None or key_node["t"] not in ("str", "int"):
-                raise ResultError(f"{where}: dict key {key!r} is not a str or an int")
+                raise PlainDataError(f"{where}: dict key {key!r} is not a str or an int")
             item_node = _encode(item, folder, state, f"{where}[{key!r}]", depth + 1)
             pairs.append([key_node, item_node])
         return {"t": "dict", "v": pairs}
     if type(value) is np.ndarray:
         if value.dtype.kind not in ARRAY_KINDS:
-            raise ResultError(f"{where}: array of dtype {value.dtype} (numbers or bool only)")
+            raise PlainDataError(f"{where}: array of dtype {value.dtype} (numbers or bool only)")
         room[0] -= value.nbytes
         if room[0] < 0:
-            raise ResultError(
+            raise PlainDataError(
                 f"{where}: an array of {megabytes(value.nbytes)}; a call may return at most "
                 f"{megabytes(room[1])} in all"
             )
@@ -129,7 +129,7 @@ def _encode(value: Any, folder: Path, state: tuple, where: str, depth: int) -> d
         return {"t": "ndarray", "file": name}
     if _is_dataframe(value):
         return _encode_dataframe(value, where)
-    raise ResultError(
+    raise PlainDataError(
         f"{where}: a {type(value).__module__}.{type(value).__qualname__} is not plain data "
         "(return numbers, str, bool, None, lists, dicts, NumPy arrays or pandas DataFrames)"
     )
@@ -154,7 +154,7 @@ def comparable_int(value: int, where: str) -> int:
     """``value`` if a float can hold it (so that tolerances can compare it), else an error."""
     if -LARGEST_INT <= value <= LARGEST_INT:
         return value
-    raise ResultError(
+    raise PlainDataError(
         f"{where}: an int of {len(str(abs(value)))} digits, beyond what a float can hold "
         "(about 1.8e308): no tolerance can compare it"
     )
@@ -165,7 +165,9 @@ def valid_text(value: str, where: str) -> str:
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:
-        raise ResultError(f"{where}: a str that is not valid Unicode (a lone surrogate)") from None
+        raise PlainDataError(
+            f"{where}: a str that is not valid Unicode (a lone surrogate)"
+        ) from None
     return value
 
 
@@ -184,7 +186,7 @@ def _encode_dataframe(frame, where: str) -> dict:
     columns, dtypes, data = [], [], []
     for position, name in enumerate(frame.columns):
         if type(name) not in (str, np.str_):
-            raise ResultError(f"{where}: column name {name!r} is not a str")
+            raise PlainDataError(f"{where}: column name {name!r} is not a str")
         column = frame.iloc[:, position]
         cells = []
         for cell in column.tolist():
@@ -192,7 +194,7 @@ def _encode_dataframe(frame, where: str) -> dict:
                 cell = None  # noqa: PLW2901  (missing values become None)
             node = _encode_scalar(cell, f"{where}[{name!r}]")
             if node is None:
-                raise ResultError(
+                raise PlainDataError(
                     f"{where}: column {name!r} holds a {type(cell).__qualname__}, not a plain value"
                 )
             cells.append(node.get("v"))
@@ -211,13 +213,13 @@ def write_result(folder: Path, payload: dict) -> None:
 def read_json_file(path: Path, limit: int = MAX_JSON_BYTES) -> Any:
     """Read a JSON file the grader did not write itself, refusing links and oversized files."""
     if path.is_symlink() or not path.is_file():
-        raise ResultError(f"{path.name}: missing or not a regular file")
+        raise PlainDataError(f"{path.name}: missing or not a regular file")
     if path.stat().st_size > limit:
-        raise ResultError(f"{path.name}: larger than {megabytes(limit)}")
+        raise PlainDataError(f"{path.name}: larger than {megabytes(limit)}")
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:  # ValueError: also an int of 5,000 digits
-        raise ResultError(f"{path.name}: not valid JSON ({exc})") from None
+        raise PlainDataError(f"{path.name}: not valid JSON ({exc})") from None
 
 
 def read_result(folder: Path, budget: int) -> dict:
@@ -232,26 +234,26 @@ def read_result(folder: Path, budget: int) -> dict:
             if entry.is_file(follow_symlinks=False):
                 sizes[entry.name] = entry.stat(follow_symlinks=False).st_size
     if sizes.get(RESULT_FILE, 0) > budget:
-        raise ResultError(
+        raise PlainDataError(
             f"the returned value takes {megabytes(sizes[RESULT_FILE])} as numbers, text, lists, "
             f"dicts and tables; a call may return at most {megabytes(budget)}"
         )
     if sum(sizes.values()) > budget:
         largest = max(sizes, key=sizes.get)
-        raise ResultError(
+        raise PlainDataError(
             f"the call left {megabytes(sum(sizes.values()))} to return ({largest}: "
             f"{megabytes(sizes[largest])}); a call may return at most {megabytes(budget)}"
         )
     payload = read_json_file(folder / RESULT_FILE)
     if type(payload) is not dict:
-        raise ResultError(f"{RESULT_FILE}: not a JSON object")
+        raise PlainDataError(f"{RESULT_FILE}: not a JSON object")
     return payload
 
 
 def decode(node: Any, folder: Path, *, trusted_npz: bool = False) -> Any:
     """Rebuild plain data from a tree written by :func:`encode`, checking every node's type.
 
-    ``folder`` holds the ``.npy`` files the tree names. Raises :class:`ResultError` on the first
+    ``folder`` holds the ``.npy`` files the tree names. Raises :class:`PlainDataError` on the first
     node that does not match the format, so a forged or damaged file never reaches a comparison.
     """
     budget = [MAX_NODES, trusted_npz]
@@ -264,9 +266,9 @@ SCALAR_TAGS = {"bool": (bool,), "int": (int,), "float": (float, int), "str": (st
 def _decode(node: Any, folder: Path, budget: list, depth: int, where: str) -> Any:
     budget[0] -= 1
     if budget[0] < 0 or depth > MAX_DEPTH:
-        raise ResultError("result tree too large or too deep")
+        raise PlainDataError("result tree too large or too deep")
     if type(node) is not dict or type(node.get("t")) is not str:
-        raise ResultError(f"{where}: result node without a type tag")
+        raise PlainDataError(f"{where}: result node without a type tag")
     tag, value = node["t"], node.get("v")
     if tag == "none":
         return None
@@ -279,17 +281,17 @@ def _decode(node: Any, folder: Path, budget: list, depth: int, where: str) -> An
         result = {}
         for pair in _typed(value, list, tag):
             if type(pair) is not list or len(pair) != 2:
-                raise ResultError(f"{where}: dict entry is not a [key, value] pair")
+                raise PlainDataError(f"{where}: dict entry is not a [key, value] pair")
             key = _decode(pair[0], folder, budget, depth + 1, f"{where} key")
             if type(key) not in (str, int):
-                raise ResultError(f"{where}: dict key is not a str or an int")
+                raise PlainDataError(f"{where}: dict key is not a str or an int")
             result[key] = _decode(pair[1], folder, budget, depth + 1, f"{where}[{key!r}]")
         return result
     if tag == "ndarray":
         return _load_array(node.get("file"), folder, trusted_npz=budget[1])
     if tag == "dataframe":
         return _decode_dataframe(node, where)
-    raise ResultError(f"{where}: unknown result node type {tag!r}")
+    raise PlainDataError(f"{where}: unknown result node type {tag!r}")
 
 
 def _scalar(tag: str, value: Any, where: str) -> Any:
@@ -304,48 +306,48 @@ def _scalar(tag: str, value: Any, where: str) -> Any:
 def _typed(value: Any, kinds: type | tuple, tag: str) -> Any:
     kinds = kinds if isinstance(kinds, tuple) else (kinds,)
     if type(value) not in kinds:
-        raise ResultError(f"{tag} node holds a {type(value).__name__}")
+        raise PlainDataError(f"{tag} node holds a {type(value).__name__}")
     return value
 
 
 def _load_array(name: Any, folder: Path, *, trusted_npz: bool) -> np.ndarray:
     if type(name) is not str or not ARRAY_NAME.fullmatch(name):
-        raise ResultError(f"array file name {name!r} does not match {ARRAY_NAME.pattern}")
+        raise PlainDataError(f"array file name {name!r} does not match {ARRAY_NAME.pattern}")
     if name.endswith(".npz") and not trusted_npz:
-        raise ResultError(f"{name}: compressed arrays are not accepted in results")
+        raise PlainDataError(f"{name}: compressed arrays are not accepted in results")
     path = folder / name
     if path.is_symlink() or not path.is_file():
-        raise ResultError(f"{name}: missing or not a regular file")
+        raise PlainDataError(f"{name}: missing or not a regular file")
     try:
         array = np.load(path, allow_pickle=False)
         if name.endswith(".npz"):
             with array as archive:
                 array = archive["array"]
     except (ValueError, OSError, EOFError, KeyError) as exc:
-        raise ResultError(f"{name}: not a plain .npy array ({exc})") from None
+        raise PlainDataError(f"{name}: not a plain .npy array ({exc})") from None
     if type(array) is not np.ndarray or array.dtype.kind not in ARRAY_KINDS:
-        raise ResultError(f"{name}: dtype {getattr(array, 'dtype', '?')} (numbers or bool only)")
+        raise PlainDataError(f"{name}: dtype {getattr(array, 'dtype', '?')} (numbers or bool only)")
     return array
 
 
 def _decode_dataframe(node: dict, where: str):
     columns, dtypes, data = node.get("columns"), node.get("dtypes"), node.get("data")
     if not (type(columns) is type(dtypes) is type(data) is list):
-        raise ResultError(f"{where}: dataframe node lacks columns, dtypes or data lists")
+        raise PlainDataError(f"{where}: dataframe node lacks columns, dtypes or data lists")
     if not (len(columns) == len(dtypes) == len(data)):
-        raise ResultError(f"{where}: dataframe columns, dtypes and data differ in length")
+        raise PlainDataError(f"{where}: dataframe columns, dtypes and data differ in length")
     if len({len(cells) if type(cells) is list else -1 for cells in data}) > 1:
-        raise ResultError(f"{where}: dataframe columns of different lengths")
+        raise PlainDataError(f"{where}: dataframe columns of different lengths")
     frame = {}
     for name, dtype, cells in zip(columns, dtypes, data, strict=True):
         if type(name) is not str or type(dtype) is not str or type(cells) is not list:
-            raise ResultError(f"{where}: dataframe column with a malformed name, dtype or cells")
+            raise PlainDataError(f"{where}: dataframe column with a malformed name, dtype or cells")
         if name in frame:
-            raise ResultError(f"{where}: dataframe column {name!r} appears twice")
+            raise PlainDataError(f"{where}: dataframe column {name!r} appears twice")
         column = f"{where}[{name!r}]"
         for cell in cells:
             if type(cell) not in CELL_TYPES:
-                raise ResultError(f"{column}: a value that is not plain")
+                raise PlainDataError(f"{column}: a value that is not plain")
             if type(cell) is int:
                 comparable_int(cell, column)
             elif type(cell) is str:
