@@ -352,7 +352,9 @@ class Unordered:
         have = _sorted_numbers(got)
         if have is None:
             return fail(f"{label}: expected a list of numbers, got {show(got)}")
-        return fail(f"{label}: expected {len(expected)} numbers, got {len(have)}: {show(got)}")
+        if len(have) != len(expected):
+            return fail(f"{label}: expected {len(expected)} numbers, got {len(have)}: {show(got)}")
+        return fail(f"{label}: same count, other numbers: got {show(got)}")
 
 
 @dataclass(frozen=True)
