@@ -212,12 +212,16 @@ class _LesionCounter:
     """3-D connected components of the tumour label, fed slab by slab in slice order.
 
     Each slab is labelled on its own; components that touch across a slab border (any of the
-    9 neighbours of 26-connectivity in the next slice) are merged with a union-find.
+    9 neighbours of 26-connectivity in the next slice) are merged with a union-find, which
+    also sums each lesion's voxels and joins the slices it spans.
     """
 
     def __init__(self) -> None:
         self._parent: list[int] = [0]  # component 0 is "no tumour"
         self._last_slice: np.ndarray | None = None  # global labels of the previous slice
+        self._voxels: list[int] = [0]  # per label of a slab: its voxels in that slab
+        self._first: list[int] = [0]  # per label: first and last slice (global index)
+        self._last: list[int] = [0]
 
     def _find(self, label: int) -> int:
         while self._parent[label] != label:
@@ -226,20 +230,28 @@ class _LesionCounter:
         return label
 
     def add(
-        self, tumour: np.ndarray | None, corner: tuple[int, int], slice_shape: tuple[int, int]
+        self,
+        tumour: np.ndarray | None,
+        corner: tuple[int, int],
+        slice_shape: tuple[int, int],
+        start: int = 0,
     ) -> None:
         """Add the next slab's tumour mask (None when the slab has no tumour).
 
         ``tumour`` is cropped in x and y, not in depth; its first voxel sits at ``corner``
-        of a slice of shape ``slice_shape``.
+        of a slice of shape ``slice_shape``, its first slice is slice ``start`` of the volume.
         """
         if tumour is None:
             self._last_slice = None
             return
         labels, count = ndimage.label(tumour, structure=LESION_STRUCTURE)
         offset = len(self._parent)
-        labels[labels > 0] += offset - 1
         self._parent.extend(range(offset, offset + count))
+        self._voxels.extend(np.bincount(labels.ravel(), minlength=count + 1)[1:].tolist())
+        for box in ndimage.find_objects(labels):
+            self._first.append(start + box[2].start)
+            self._last.append(start + box[2].stop - 1)
+        labels[labels > 0] += offset - 1
         x0, y0 = corner
         window = (slice(x0, x0 + labels.shape[0]), slice(y0, y0 + labels.shape[1]))
         if self._last_slice is not None:
@@ -266,6 +278,18 @@ class _LesionCounter:
     def count(self) -> int:
         """Number of lesions seen so far."""
         return sum(1 for label in range(1, len(self._parent)) if self._find(label) == label)
+
+    def lesions(self) -> list[tuple[int, int]]:
+        """(voxels, slices it spans) of every lesion seen so far."""
+        voxels: dict[int, int] = {}
+        first: dict[int, int] = {}
+        last: dict[int, int] = {}
+        for label in range(1, len(self._parent)):
+            root = self._find(label)
+            voxels[root] = voxels.get(root, 0) + self._voxels[label]
+            first[root] = min(first.get(root, self._first[label]), self._first[label])
+            last[root] = max(last.get(root, self._last[label]), self._last[label])
+        return [(voxels[root], last[root] - first[root] + 1) for root in voxels]
 
 
 def _tumour_crop(labels: np.ndarray) -> tuple[np.ndarray | None, tuple[int, int]]:
@@ -314,7 +338,7 @@ def _case_row(case: LitsCase) -> dict:
             hu_sum_squares[label] += np.dot(values, values)  # sum of squares, no temporary
         slices = np.flatnonzero(inside.reshape(nx * ny, depth, order="F").any(axis=0))
         liver_slices += [start + int(slices[0]), start + int(slices[-1])]
-        lesions.add(*_tumour_crop(labels), (nx, ny))
+        lesions.add(*_tumour_crop(labels), (nx, ny), start)
     _warn_not_a_number(case.volume, not_a_number, "HU statistics")
     liver_voxels = int(voxels[LIVER] + voxels[TUMOUR])
     tumour_voxels = int(voxels[TUMOUR])
@@ -509,3 +533,364 @@ def dataset_summary(root: Path | str) -> dict:
             int(case_id) for case_id in table.loc[~table["affine_matches"], "case_id"]
         ),
     }
+
+
+MAX_LABEL_SPAN = 8
+"""Whole-number values a slab may span for :func:`_distinct_values`' comparisons."""
+
+
+def _distinct_values(slab: np.ndarray) -> set[float]:
+    """The distinct finite values of a slab. Labels are a few whole numbers: one comparison
+    per whole number between the minimum and the maximum finds them when that accounts for
+    every voxel, much faster than sorting the slab (``numpy.unique``), which is the fallback."""
+    finite = slab
+    if slab.dtype.kind == "f" and slab.size and not np.isfinite(slab.min() + slab.max()):
+        finite = slab[np.isfinite(slab)]  # a copy, only when some voxel holds no number
+    if finite.size == 0:
+        return set()
+    low, high = float(finite.min()), float(finite.max())
+    if high - low <= MAX_LABEL_SPAN:
+        whole = range(math.floor(low), math.floor(high) + 1)
+        counts = {value: np.count_nonzero(finite == value) for value in whole}
+        if sum(counts.values()) == finite.size:
+            return {float(value) for value, count in counts.items() if count}
+    return {float(value) for value in np.unique(finite)}
+
+
+def _case_label_values(case: LitsCase) -> list[float]:
+    """The distinct values of one case's segmentation, read slab by slab: finite ones in
+    increasing order, then NaN once if some voxel holds no number."""
+    segmentation = nib.load(case.segmentation)
+    values: set[float] = set()
+    not_a_number = False
+    for slab in _slabs(segmentation, _slab_slices(segmentation)):
+        values |= _distinct_values(slab)
+        not_a_number = not_a_number or (slab.dtype.kind == "f" and bool(np.isnan(slab.min())))
+    return sorted(values) + ([math.nan] if not_a_number else [])
+
+
+def _storage_row(case: LitsCase) -> dict:
+    """How one case's two files store their values: the headers alone."""
+    volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
+    return {
+        "case_id": case.case_id,
+        "volume_dtype": volume.get_data_dtype().name,
+        "scl_slope": float(volume.dataobj.slope),
+        "scl_inter": float(volume.dataobj.inter),
+        "segmentation_dtype": segmentation.get_data_dtype().name,
+    }
+
+
+def storage_table(root: Path | str) -> pd.DataFrame:
+    """How every case stores its values on disk, from the headers alone.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The LiTS folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case, sorted by case id. Columns: ``case_id`` (int); ``volume_dtype``
+        (str, the volume's data type on disk as NumPy names it: ``"int16"``, ``"float32"``,
+        ...; not the dtype of the values once read); ``scl_slope``, ``scl_inter`` (float, the
+        volume's linear scaling, HU = scl_slope x stored + scl_inter; 1.0 and 0.0 when the
+        file is not scaled); ``segmentation_dtype`` (str, the segmentation's data type on
+        disk). Cases that :func:`find_lits_cases` leaves out (a segmentation whose shape
+        differs from its volume's, a file that is no CT volume) have no row: it warns about
+        each.
+
+    Hints
+    -----
+    - The header tells the dtype and scaling without reading a voxel:
+      ``img.get_data_dtype()``, ``img.dataobj.slope`` and ``img.dataobj.inter``. Not
+      ``img.header["scl_slope"]``: ``nib.load`` moves the scaling into ``img.dataobj`` and
+      leaves NaN in the image's header, whatever the file holds:
+      https://nipy.org/nibabel/nifti_images.html#data-scaling
+    """
+    return pd.DataFrame([_storage_row(case) for case in find_lits_cases(Path(root))])
+
+
+def label_values(root: Path | str) -> dict:
+    """The label values each segmentation really holds.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The LiTS folder.
+
+    Returns
+    -------
+    dict
+        ``{case_id (int): [value, ...]}``: the distinct values of the segmentation once read
+        (float, increasing; NaN last, once, if some voxel holds no number), for every case
+        :func:`find_lits_cases` finds.
+
+    Hints
+    -----
+    - The values need the voxels: ``numpy.unique`` of each slab (``img.dataobj[..., k0:k1]``),
+      joined over the slabs; for a few whole numbers, ``numpy.count_nonzero(slab == v)``
+      per candidate ``v`` between the slab's minimum and maximum is much faster.
+    - Do not assume ``{0, 1, 2}``: a tumour-free case has no 2, and a float segmentation
+      holds 0.0, 1.0, 2.0 (equal to 0, 1, 2 as values, so compare by value, not by dtype).
+    """
+    return {case.case_id: _case_label_values(case) for case in find_lits_cases(Path(root))}
+
+
+RESAMPLED_SLICE_MM = 1.0
+"""The slice spacing :func:`slice_geometry` resamples thick-sliced volumes to (mm)."""
+
+RESAMPLED_VALUE_BYTES = np.dtype(np.float32).itemsize
+"""Bytes per voxel of a resampled volume: interpolation gives floats, held as float32."""
+
+BYTES_PER_MB = 1e6
+
+
+def _geometry_row(case: LitsCase) -> dict:
+    """One case's slices, field of view and the memory of its 1 mm resampling: header only."""
+    volume = nib.load(case.volume)
+    nx, ny, nz = (int(n) for n in volume.shape[:3])
+    dx, dy, dz = (float(zoom) for zoom in volume.header.get_zooms()[:3])
+    # Half up, not Python's half to even: 75 slices of 2.5 mm make 187.5, and must give 188.
+    resampled = nz if dz <= RESAMPLED_SLICE_MM else math.floor(nz * dz / RESAMPLED_SLICE_MM + 0.5)
+    return {
+        "case_id": case.case_id,
+        "slices": nz,
+        "slice_spacing_mm": dz,
+        "fov_x_mm": nx * dx,
+        "fov_y_mm": ny * dy,
+        "extent_z_mm": nz * dz,
+        "slices_at_1mm": resampled,
+        "stored_mb": nx * ny * nz * volume.get_data_dtype().itemsize / BYTES_PER_MB,
+        "resampled_mb": nx * ny * resampled * RESAMPLED_VALUE_BYTES / BYTES_PER_MB,
+    }
+
+
+def slice_geometry(root: Path | str) -> pd.DataFrame:
+    """Slice counts, slice spacing, field of view, and what resampling to 1 mm slices costs.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The LiTS folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case, sorted by case id, from the volume's header alone (no voxel is
+        read). Columns: ``case_id`` (int); ``slices`` (int, along the third array axis);
+        ``slice_spacing_mm`` (float, the header's third zoom); ``fov_x_mm``, ``fov_y_mm``
+        (float, the field of view: voxels times spacing along the first two axes, mm);
+        ``extent_z_mm`` (float, slices times slice spacing, mm); ``slices_at_1mm`` (int:
+        slices after resampling a volume with slices thicker than 1 mm to 1 mm,
+        ``slices x spacing / 1 mm`` rounded half up; a volume at 1 mm or thinner keeps its
+        slices); ``stored_mb`` (float, the voxels' bytes on disk, shape times the on-disk
+        dtype's size, in MB of 10**6 bytes); ``resampled_mb`` (float, the resampled volume
+        held as float32, 4 bytes per voxel, in MB).
+
+    Hints
+    -----
+    - ``img.shape``, ``img.header.get_zooms()`` and ``img.get_data_dtype().itemsize`` are
+      all in the header: https://nipy.org/nibabel/nibabel_images.html
+    - Compute the resampled size from the shape; never resample a volume to measure it.
+    - Python's ``round`` rounds 187.5 to 188 but 186.5 to 186 (half to even): use
+      ``math.floor(x + 0.5)``.
+    """
+    return pd.DataFrame([_geometry_row(case) for case in find_lits_cases(Path(root))])
+
+
+def _label_slabs(case: LitsCase) -> Iterator[tuple[int, np.ndarray]]:
+    """(first slice index, label slab as uint8) through a case's segmentation; raises
+    :class:`_BadLabelsError` for a value other than 0, 1, 2."""
+    segmentation = nib.load(case.segmentation)
+    slab_slices = _slab_slices(segmentation)
+    for index, stored in enumerate(_slabs(segmentation, slab_slices)):
+        yield index * slab_slices, _labels(stored, case.segmentation)
+
+
+def _slices_holding(mask: np.ndarray) -> int:
+    """How many slices (third axis) of a slab's mask hold a True voxel; the slab is stored x
+    fastest, so the reshape in that order is a view, not a copy."""
+    nx, ny, depth = mask.shape
+    return int(mask.reshape(nx * ny, depth, order="F").any(axis=0).sum())
+
+
+def _balance_row(case: LitsCase) -> dict:
+    """One case's liver and tumour shares of its voxels and of its slices."""
+    voxels = liver_voxels = tumour_voxels = 0
+    liver_slices = tumour_slices = slices = 0
+    for _, labels in _label_slabs(case):
+        liver, tumour = labels != BACKGROUND, labels == TUMOUR  # tumour lies in the liver
+        voxels += labels.size
+        liver_voxels += int(np.count_nonzero(liver))
+        tumour_voxels += int(np.count_nonzero(tumour))
+        liver_slices += _slices_holding(liver)
+        tumour_slices += _slices_holding(tumour)
+        slices += labels.shape[2]
+    return {
+        "case_id": case.case_id,
+        "liver_voxel_fraction": liver_voxels / voxels,
+        "tumour_voxel_fraction": tumour_voxels / voxels,
+        "liver_slice_fraction": liver_slices / slices,
+        "tumour_slice_fraction": tumour_slices / slices,
+    }
+
+
+def class_balance(root: Path | str) -> pd.DataFrame:
+    """How rare liver and tumour are: per voxel and per slice, in every case.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The LiTS folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case, sorted by case id. Columns: ``case_id`` (int);
+        ``liver_voxel_fraction`` (float, voxels labelled 1 or 2, since tumours lie inside
+        the liver, over all voxels of the volume); ``tumour_voxel_fraction`` (label 2 over
+        all voxels); ``liver_slice_fraction`` (float, axial slices, along the third array
+        axis, that hold at least one voxel labelled 1 or 2, over all slices);
+        ``tumour_slice_fraction`` (slices holding label 2, over all slices). A case with a
+        label other than 0, 1, 2 is left out, with a warning naming the file.
+
+    Hints
+    -----
+    - Only the segmentations are needed. Per slab: ``numpy.bincount`` of the labels for the
+      voxels, ``(labels == 2).any(axis=(0, 1))`` for the slices that hold a label.
+    - A 2-D model trained on slices sees the per-slice balance, a 3-D one the per-voxel
+      balance: they differ by an order of magnitude.
+    """
+    return pd.DataFrame(_of_usable_cases(root, _balance_row))
+
+
+SMALL_LESION_MM = 10.0
+"""Lesions of a smaller equivalent diameter are "small": hard to see, and to segment."""
+
+
+def _case_lesions(case: LitsCase) -> tuple[list[float], int]:
+    """One case's lesions: equivalent diameters in mm, largest first, and how many lie on a
+    single slice."""
+    zooms = nib.load(case.volume).header.get_zooms()[:3]
+    voxel_mm3 = math.prod(float(zoom) for zoom in zooms)
+    lesions = _LesionCounter()
+    for start, labels in _label_slabs(case):
+        lesions.add(*_tumour_crop(labels), labels.shape[:2], start)
+    found = lesions.lesions()
+    diameters = sorted(
+        ((6.0 * voxels * voxel_mm3 / math.pi) ** (1.0 / 3.0) for voxels, _ in found),
+        reverse=True,
+    )
+    return diameters, sum(spanned == 1 for _, spanned in found)
+
+
+def lesion_sizes(root: Path | str) -> dict:
+    """The size of every lesion, in mm, and how many are small.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The LiTS folder.
+
+    Returns
+    -------
+    dict
+        Three dicts keyed by case id (int). ``"diameters_mm"``: a list of float per case,
+        one per lesion, largest first: the equivalent diameter, that of a sphere of the
+        lesion's volume, ``(6 V / pi) ** (1/3)`` with ``V`` its voxels times the voxel volume
+        ``prod(zooms)`` in mm3; a lesion is a 3-D connected component of label 2 with full
+        26-connectivity, as in :func:`case_statistics`; an empty list for a tumour-free case.
+        ``"lesions_below_10mm"``: int per case, lesions whose equivalent diameter is under
+        10 mm. ``"one_slice_lesions"``: int per case, lesions that lie on a single slice,
+        whose extent along the slices is unknown below the slice spacing. A case with a label
+        other than 0, 1, 2 is left out, with a warning naming the file.
+
+    Hints
+    -----
+    - ``scipy.ndimage.label(mask, structure=numpy.ones((3, 3, 3)))`` labels the lesions;
+      ``numpy.bincount(labels.ravel())`` counts each one's voxels, and
+      ``scipy.ndimage.find_objects(labels)`` gives each one's slices.
+    - Sizes in voxels mean nothing across cases: a voxel is 0.3 mm3 in one case and
+      5 mm3 in another. Multiply by ``prod(img.header.get_zooms())``.
+    - A lesion can cross a slab border: label the whole tumour mask (fine on the sample; a
+      GB of int32 labels for the largest real case), or label slab by slab and join the
+      labels across borders, as for :func:`case_statistics`.
+    """
+    results = _of_usable_cases(root, lambda case: (case.case_id, _case_lesions(case)))
+    return {
+        "diameters_mm": {case_id: diameters for case_id, (diameters, _) in results},
+        "lesions_below_10mm": {
+            case_id: sum(diameter < SMALL_LESION_MM for diameter in diameters)
+            for case_id, (diameters, _) in results
+        },
+        "one_slice_lesions": {case_id: one_slice for case_id, (_, one_slice) in results},
+    }
+
+
+def _slice_of(image: nib.Nifti1Image, index: int) -> np.ndarray:
+    """Axial slice ``index`` (third array axis) of ``image``, scaled by the header."""
+    frame = (0,) * (len(image.shape) - 3)
+    return np.asarray(image.dataobj[(slice(None), slice(None), index, *frame)])
+
+
+def _window_row(case: LitsCase, level: float, width: float) -> dict:
+    """The slice with the most liver of one case, and how its liver looks in the window."""
+    liver_per_slice: list[int] = []
+    for _, labels in _label_slabs(case):
+        nx, ny, depth = labels.shape
+        liver = (labels != BACKGROUND).reshape(nx * ny, depth, order="F")  # a view
+        liver_per_slice += np.count_nonzero(liver, axis=0).tolist()
+    index = int(np.argmax(liver_per_slice))  # the first of equals
+    hu = _slice_of(nib.load(case.volume), index)
+    labels = _labels(_slice_of(nib.load(case.segmentation), index), case.segmentation)
+    liver = hu[(labels == LIVER) & np.isfinite(hu)].astype(np.float64)
+    bottom, top = level - width / 2, level + width / 2
+    grey = np.clip((liver - bottom) / width, 0.0, 1.0)
+    return {
+        "case_id": case.case_id,
+        "slice_index": index,
+        "liver_hu_mean": float(liver.mean()) if liver.size else math.nan,
+        "liver_grey_mean": float(grey.mean()) if liver.size else math.nan,
+        "liver_white_fraction": float((liver >= top).mean()) if liver.size else math.nan,
+    }
+
+
+def window_qa(root: Path | str, level: float = 30.0, width: float = 150.0) -> pd.DataFrame:
+    """One slice per case in a liver window: what a quality-control figure shows of each.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The LiTS folder.
+    level, width : float, optional
+        The window's centre and width in HU; default the liver window W 150 / L 30: HU at
+        or below ``level - width / 2`` (-45) show black, at or above ``level + width / 2``
+        (105) white, linearly grey between. Narrow, so that the tens of HU between liver
+        and lesion are clear grey steps; centred low, so that an unenhanced liver (about
+        30-60 HU) is mid grey and an enhanced one (100 HU and more) near white. One window
+        for every case is what makes a case at another contrast phase stand out.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per case, sorted by case id. Columns: ``case_id`` (int); ``slice_index``
+        (int, the axial slice, along the third array axis, with the most voxels labelled 1
+        or 2; the first of equals); on that slice, over the voxels labelled 1 (liver
+        tissue, without tumour) that hold a number: ``liver_hu_mean`` (float, HU);
+        ``liver_grey_mean`` (float, their mean grey in the window, 0 black to 1 white:
+        ``clip((HU - (level - width / 2)) / width, 0, 1)``); ``liver_white_fraction``
+        (float, the share at or above the window's top, shown saturated white). NaN
+        without liver. A case with a label other than 0, 1, 2 is left out, with a warning
+        naming the file.
+
+    Hints
+    -----
+    - Find the slice from the segmentation (slab by slab), then read only that slice of
+      the volume: ``img.dataobj[:, :, k]``, which applies ``scl_slope``/``scl_inter``.
+    - The window's edges are ``level`` plus or minus *half* the width.
+    - A liver that is near white in this window is enhanced (a later contrast phase) or
+      the stored numbers were taken for HU.
+    """
+    return pd.DataFrame(_of_usable_cases(root, lambda case: _window_row(case, level, width)))

@@ -125,9 +125,9 @@ def test_reading_figures_live_in_the_outline_not_in_front_matter(pages):
 
 def test_the_exercises_page_states_the_task_and_its_days(outline, pages):
     exercises = pages["exercises/index"]
-    assert outline.page("medical-imaging/exercises/index").exercise_days == 2
+    assert outline.page("medical-imaging/exercises/index").exercise_days == 2.5
     assert "exploratory data analysis (EDA) of the two datasets" in exercises
-    assert "2 days of work" in exercises
+    assert "2.5 days of work" in exercises
 
 
 def test_the_chapter_page_shows_the_syllabus(pages):

@@ -42,6 +42,7 @@ AGGREGATES = {  # pandas' own, which skip missing values (a tumour-free case's t
     "min": lambda values: pd.Series(values).min(),
     "max": lambda values: pd.Series(values).max(),
     "median": lambda values: pd.Series(values).median(),
+    "sum": lambda values: pd.Series(values).sum(),
 }
 GLUED_ANSWER = re.compile(r"^:id: (?P<id>\S+)\n(?::.*\n)*?:answer: glue:(?P<key>\S+)$", re.M)
 """A quiz's id and the glue key of its answer, among the option lines of one quiz."""
@@ -100,6 +101,25 @@ def derived(key: str, outputs: dict[str, object], root: Path) -> object:
     raise AssertionError(f"glue key {key!r} names no grader call and no derived value")
 
 
+LITS_NEWER_COUNTS = {
+    "lits_scaled_volumes": lambda outputs: int(
+        ((outputs["storage_table"]["scl_slope"] != 1.0)
+         | (outputs["storage_table"]["scl_inter"] != 0.0)).sum()
+    ),
+    "lits_float_segmentations": lambda outputs: int(
+        (outputs["storage_table"]["segmentation_dtype"] != "uint8").sum()
+    ),
+    "lits_tumour_free_labels": lambda outputs: sum(
+        2.0 not in values for values in outputs["label_values"].values()
+    ),
+    "lits_lesions": lambda outputs: sum(map(len, outputs["lesion_sizes"]["diameters_mm"].values())),
+    "lits_bright_livers": lambda outputs: int(
+        (outputs["window_qa"]["liver_white_fraction"] > 0.5).sum()
+    ),
+}  # fmt: skip
+"""Counts the LiTS page derives from the outputs of the newer calls, by glue key."""
+
+
 def derived_lits(name: str, outputs: dict[str, object]) -> object:
     """The LiTS page's derived values: from the grader's outputs, or the layout code's folders."""
     if name == "lits_orientations":
@@ -107,6 +127,8 @@ def derived_lits(name: str, outputs: dict[str, object]) -> object:
         return ", ".join(f"{count} {code}" for code, count in counts.items())
     if name == "lits_volume_folders":  # the layout code's folders, first and last
         return f"volume_pt{min(VOLUME_PARTS)[0]}/ to volume_pt{max(VOLUME_PARTS)[0]}/"
+    if name in LITS_NEWER_COUNTS:
+        return LITS_NEWER_COUNTS[name](outputs)
     cases = outputs["case_statistics"]
     with_tumour = cases[cases["tumour_ml"] > 0]
     if name == "lits_tumour_cases":

@@ -6,7 +6,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from imaging_course.grader.compare import Array, Exact, Fields, Groups, IdSet, Number, Table
+from imaging_course.grader.compare import (
+    Array,
+    Exact,
+    Fields,
+    Groups,
+    IdSet,
+    Mapping,
+    Number,
+    Table,
+    Unordered,
+)
 
 
 def test_number_feedback_gives_size_and_relative_error():
@@ -105,3 +115,23 @@ def test_the_learners_value_is_rounded_like_the_expected_one():
     assert Number(rtol=1e-3).compare(47.3, 47.46, "age").lines == (
         "age: expected 47.3, got 47.46 (+0.34%)",
     )
+
+
+def test_unordered_numbers_and_mappings_keyed_by_id():
+    values = Unordered(Number(0, 0))
+    assert values.compare([0.0, 1.0, 2.0], [2, 0, 1], "labels").passed
+    assert values.compare([0.0, math.nan], np.array([math.nan, 0.0]), "labels").passed
+    assert not values.compare([0.0, 1.0], [0.0, 1.0, 1.0], "labels").passed
+    assert not values.compare([0.0, 1.0], ["0", "1"], "labels").passed
+    assert Unordered(Number(rtol=1e-6)).compare([10.0, 3.0], [3.000001, 10.0], "d").passed
+
+    mapping = Mapping(values, "cases")
+    assert mapping.compare({0: [0.0, 1.0], 3: []}, {3.0: [], 0: [1, 0]}, "labels").passed
+    verdict = mapping.compare({0: [0.0, 1.0], 3: [0.0, 2.0]}, {0: [0, 1], 3: [0, 1]}, "labels")
+    assert verdict.lines == ("labels: 1 of 2 cases differ, labels[3]: same count, other "
+                             "numbers: got [0, 1]",)  # fmt: skip
+    shorter = values.compare([0.0, 1.0], [0.0], "labels")
+    assert shorter.lines == ("labels: expected 2 numbers, got 1: [0.0]",)
+    missing = mapping.compare({0: [0.0], 3: [0.0]}, {0: [0.0]}, "labels")
+    assert missing.lines[0] == "labels keys: expected 2 cases, got 1"
+    assert "expected a dict, got list" in mapping.compare({0: [0.0]}, [[0.0]], "labels").lines[0]

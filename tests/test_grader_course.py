@@ -90,7 +90,9 @@ def test_exercise_stubs_score_0_and_say_what_to_do(tiny_data):
     assert report["percent"] == 0.0
     # Once per unwritten function (not once per check), then the score table and the last line.
     assert completed.stdout.count("siim_eda.scan_dicom_headers is not written yet") == 1
-    assert completed.stdout.count("lits_eda.case_statistics is not written yet") == 1
+    for function in ("case_statistics", "storage_table", "label_values", "slice_geometry",
+                     "class_balance", "lesion_sizes", "window_qa"):  # fmt: skip
+        assert completed.stdout.count(f"lits_eda.{function} is not written yet") == 1
     assert "Traceback" not in completed.stdout
     assert "hint:" not in completed.stdout  # a stub is not a mistake to diagnose
     last_lines = completed.stdout.rstrip().splitlines()[-2:]

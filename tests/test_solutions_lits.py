@@ -22,7 +22,18 @@ from imaging_course.datasets.lits.generate import generate_lits
 from imaging_course.datasets.lits.layout import find_lits_cases
 from imaging_course.datasets.paths import REPO_ROOT
 
-PUBLIC = ("volume_table", "case_statistics", "hu_histograms", "dataset_summary")
+PUBLIC = (
+    "volume_table",
+    "case_statistics",
+    "hu_histograms",
+    "dataset_summary",
+    "storage_table",
+    "label_values",
+    "slice_geometry",
+    "class_balance",
+    "lesion_sizes",
+    "window_qa",
+)
 
 
 def _load(folder: str):
@@ -317,6 +328,217 @@ def test_dataset_summary_finds_the_planted_cases(lits_tiny):
     assert planted("affine_mismatch")
     assert summary["tumour_free_cases"] == planted("tumour_free")
     assert summary["affine_mismatch_cases"] == planted("affine_mismatch")
+
+
+def _planted(root: Path, kind: str) -> list[int]:
+    """Case ids of the manifest's planted entries of ``kind``."""
+    manifest = json.loads((root / "MANIFEST.json").read_text(encoding="utf-8"))
+    return sorted(
+        int(Path(entry["path"]).stem.split("-")[1])
+        for entry in manifest["planted"]
+        if entry["kind"] == kind
+    )
+
+
+def test_storage_table_and_label_values_match_the_headers_and_the_values(lits_tiny):
+    table = solution.storage_table(lits_tiny).set_index("case_id")
+    values = solution.label_values(lits_tiny)
+    assert sorted(values) == sorted(table.index)
+    for case in find_lits_cases(lits_tiny):
+        volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
+        row = table.loc[case.case_id]
+        # The file's own header: nib.load moves the scaling out of the image's header.
+        with case.volume.open("rb") as file:
+            slope, inter = nib.Nifti1Header.from_fileobj(file).get_slope_inter()
+        assert row["volume_dtype"] == np.dtype(volume.get_data_dtype()).name
+        assert (row["scl_slope"], row["scl_inter"]) == (slope or 1.0, inter or 0.0)
+        assert row["segmentation_dtype"] == np.dtype(segmentation.get_data_dtype()).name
+        assert values[case.case_id] == np.unique(_whole(case.segmentation)).tolist()
+    # The tiny data has every kind of storage the table must tell apart.
+    for kind, column, value in (
+        ("float_volume", "volume_dtype", "float32"),
+        ("float_segmentation", "segmentation_dtype", "float32"),
+    ):
+        assert _planted(lits_tiny, kind)
+        assert (table.loc[_planted(lits_tiny, kind), column] == value).all()
+    scaled = _planted(lits_tiny, "scaled_volume")
+    assert scaled
+    assert (table.loc[scaled, "scl_slope"] != 1.0).all()
+    for case_id in _planted(lits_tiny, "tumour_free"):
+        assert values[case_id] == [0.0, 1.0]
+
+
+def test_label_values_list_nan_once_and_last_and_any_value(tmp_path):
+    labels = np.zeros((4, 4, 40), dtype=np.float32)
+    labels[1, 1, 1], labels[2, 2, 30], labels[3, 3, 35] = 2.0, np.nan, np.nan
+    _write_case(tmp_path, 0, np.zeros((4, 4, 40), np.int16), labels, np.eye(4))
+    odd = np.zeros((4, 4, 40), dtype=np.float32)
+    odd[0, 0, 0], odd[1, 1, 20], odd[2, 2, 39] = 1.5, 300.0, -1.0  # beyond the fast path
+    _write_case(tmp_path, 1, np.zeros((4, 4, 40), np.int16), odd, np.eye(4))
+
+    found = solution.label_values(tmp_path)
+    values = found[0]
+
+    assert found[1] == [-1.0, 0.0, 1.5, 300.0]
+    assert values[:2] == [0.0, 2.0]
+    assert len(values) == 3
+    assert math.isnan(values[2])
+
+
+def test_slice_geometry_from_the_headers_alone(tmp_path):
+    # 75 slices of 2.5 mm cover 187.5 mm: 188 slices of 1 mm (half up, not half to even).
+    _write_case(tmp_path, 0, np.zeros((6, 4, 75), np.int16), np.zeros((6, 4, 75)),
+                np.diag([0.8, 0.8, 2.5, 1.0]))  # fmt: skip
+    thin = nib.Nifti1Image(np.zeros((6, 4, 30), np.float32), np.diag([-0.7, 0.7, 0.7, 1.0]))
+    _write_case(tmp_path, 1, thin, np.zeros((6, 4, 30)), thin.affine)
+
+    table = solution.slice_geometry(tmp_path).set_index("case_id")
+
+    thick, thin_row = table.loc[0], table.loc[1]
+    assert (thick["slices"], thick["slices_at_1mm"]) == (75, 188)
+    assert thick["fov_x_mm"] == pytest.approx(6 * 0.8)
+    assert thick["fov_y_mm"] == pytest.approx(4 * 0.8)
+    assert thick["extent_z_mm"] == pytest.approx(187.5)
+    assert thick["stored_mb"] == pytest.approx(6 * 4 * 75 * 2 / 1e6)
+    assert thick["resampled_mb"] == pytest.approx(6 * 4 * 188 * 4 / 1e6)
+    assert thin_row["slice_spacing_mm"] == pytest.approx(0.7)
+    assert (thin_row["slices"], thin_row["slices_at_1mm"]) == (30, 30)  # thin slices stay
+    assert thin_row["stored_mb"] == pytest.approx(6 * 4 * 30 * 4 / 1e6)
+
+
+def test_slice_geometry_matches_the_headers_of_the_tiny_data(lits_tiny):
+    table = solution.slice_geometry(lits_tiny).set_index("case_id")
+    for case in find_lits_cases(lits_tiny):
+        volume = nib.load(case.volume)
+        nx, ny, nz = volume.shape
+        spacing = [np.linalg.norm(volume.affine[:3, axis]) for axis in range(3)]
+        row = table.loc[case.case_id]
+        assert row["slices"] == nz
+        assert row["fov_x_mm"] == pytest.approx(nx * spacing[0], rel=1e-5)
+        assert row["fov_y_mm"] == pytest.approx(ny * spacing[1], rel=1e-5)
+        at_1mm = nz if spacing[2] <= 1.0 else int(np.floor(nz * spacing[2] + 0.5))
+        assert row["slices_at_1mm"] == at_1mm
+    # Tiny slices are three times the real ones (2.1 mm and up): the thin ones that keep their
+    # slices are tested by hand above.
+    assert (table["slices_at_1mm"] > table["slices"]).all()
+
+
+def test_class_balance_equals_whole_array_numpy(lits_tiny):
+    table = solution.class_balance(lits_tiny).set_index("case_id")
+    for case in find_lits_cases(lits_tiny):
+        labels = _whole(case.segmentation)
+        row = table.loc[case.case_id]
+        assert row["liver_voxel_fraction"] == pytest.approx((labels >= 1).mean(), rel=1e-12)
+        assert row["tumour_voxel_fraction"] == pytest.approx((labels == 2).mean(), rel=1e-12)
+        liver_slices = (labels >= 1).any(axis=(0, 1))
+        assert row["liver_slice_fraction"] == pytest.approx(liver_slices.mean(), rel=1e-12)
+        tumour_slices = (labels == 2).any(axis=(0, 1))
+        assert row["tumour_slice_fraction"] == pytest.approx(tumour_slices.mean(), rel=1e-12)
+    # The per-slice share is far above the per-voxel one: the lesson of the task.
+    assert (table["tumour_slice_fraction"] > 5 * table["tumour_voxel_fraction"]).any()
+
+
+def _equivalent_diameters(voxels, voxel_mm3: float) -> list[float]:
+    return sorted(((6 * n * voxel_mm3 / math.pi) ** (1 / 3) for n in voxels), reverse=True)
+
+
+def test_lesion_sizes_by_hand_across_slab_borders(tmp_path):
+    slab = solution.SLAB_SLICES
+    labels = np.zeros((12, 10, 3 * slab), dtype=np.uint8)
+    labels[1:11, 1:9, :] = 1
+    labels[2:4, 2:4, slab - 2 : slab + 2] = 2  # 16 voxels across the first border
+    labels[6, 6, 2 * slab - 1] = 2  # 2 voxels touching by a corner across the second
+    labels[7, 7, 2 * slab] = 2
+    labels[9, 2, 5] = 2  # a lone voxel: on one slice
+    labels[9, 7, 5:7] = 2  # 2 voxels on two slices
+    hu = np.zeros(labels.shape, dtype=np.int16)
+    _write_case(tmp_path, 0, hu, labels, np.diag([-0.8, -0.8, 2.0, 1.0]))
+
+    sizes = solution.lesion_sizes(tmp_path)
+
+    voxel_mm3 = 0.8 * 0.8 * 2.0
+    diameters = _equivalent_diameters([16, 2, 1, 2], voxel_mm3)
+    assert sizes["diameters_mm"][0] == pytest.approx(diameters)
+    assert sizes["lesions_below_10mm"] == {0: 4}  # 16 voxels of 1.28 mm3: a 3.4 mm sphere
+    assert sizes["one_slice_lesions"] == {0: 1}
+
+
+def test_lesion_sizes_equal_whole_array_labelling(lits_tiny):
+    sizes = solution.lesion_sizes(lits_tiny)
+    for case in find_lits_cases(lits_tiny):
+        labels = _whole(case.segmentation)
+        components, count = ndimage.label(labels == 2, structure=np.ones((3, 3, 3)))
+        voxels = np.bincount(components.ravel(), minlength=count + 1)[1:]
+        zooms = nib.load(case.volume).header.get_zooms()[:3]
+        voxel_mm3 = math.prod(float(zoom) for zoom in zooms)  # float64: float32 loses digits
+        diameters = _equivalent_diameters(voxels, voxel_mm3)
+        assert sizes["diameters_mm"][case.case_id] == pytest.approx(diameters, rel=1e-9)
+        assert sizes["lesions_below_10mm"][case.case_id] == sum(d < 10 for d in diameters)
+        spans = [box[2].stop - box[2].start for box in ndimage.find_objects(components)]
+        assert sizes["one_slice_lesions"][case.case_id] == spans.count(1)
+    assert sum(map(len, sizes["diameters_mm"].values())) > 0  # tiny voxels: few small ones
+
+
+def test_window_qa_of_a_scaled_volume_by_hand(tmp_path):
+    labels = np.zeros((6, 6, 20), dtype=np.uint8)
+    labels[1:5, 1:5, 3:12] = 1
+    labels[1:5, 1:5, 7] = 0  # slice 7 holds less liver
+    labels[2, 2, 9] = 2  # tumour counts as liver for the slice, not for the HU
+    hu = np.full(labels.shape, -1000.0)
+    hu[labels == 1] = 90.0
+    hu[1, 1:5, 3:12] = 120.0  # 4 voxels per slice above the window's top (105 HU)
+    hu[labels == 2] = 500.0
+    volume = nib.Nifti1Image(((hu + 1024) / 0.5).astype(np.int16), np.diag([0.7, 0.7, 5, 1]))
+    volume.header.set_slope_inter(0.5, -1024.0)
+    _write_case(tmp_path, 0, volume, labels, volume.affine)
+
+    row = solution.window_qa(tmp_path).iloc[0]
+
+    assert row["slice_index"] == 3  # the first of the slices with 16 liver voxels
+    assert row["liver_hu_mean"] == pytest.approx((12 * 90 + 4 * 120) / 16)
+    assert row["liver_grey_mean"] == pytest.approx((12 * (90 + 45) / 150 + 4 * 1.0) / 16)
+    assert row["liver_white_fraction"] == pytest.approx(4 / 16)
+    wide = solution.window_qa(tmp_path, level=60.0, width=400.0).iloc[0]
+    assert wide["liver_white_fraction"] == 0.0
+
+
+def test_window_qa_equals_whole_array_numpy(lits_tiny):
+    table = solution.window_qa(lits_tiny).set_index("case_id")
+    for case in find_lits_cases(lits_tiny):
+        labels = _whole(case.segmentation)
+        hu = np.asarray(nib.load(case.volume).get_fdata(), dtype=np.float64)
+        index = int(np.argmax((labels >= 1).sum(axis=(0, 1))))
+        liver = hu[:, :, index][labels[:, :, index] == 1]
+        row = table.loc[case.case_id]
+        assert row["slice_index"] == index
+        assert row["liver_hu_mean"] == pytest.approx(liver.mean(), rel=1e-9)
+        grey = np.clip((liver + 45) / 150, 0, 1)
+        assert row["liver_grey_mean"] == pytest.approx(grey.mean(), rel=1e-9)
+        assert row["liver_white_fraction"] == pytest.approx((liver >= 105).mean(), rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["label_values", "class_balance", "lesion_sizes", "window_qa"])
+def test_new_tasks_memory_stays_near_a_slab(tmp_path, name):
+    """The tasks that read voxels read slabs, as case_statistics does; slice_geometry reads
+    none."""
+    shape = (128, 128, 40 * solution.SLAB_SLICES)
+    labels = np.zeros(shape, dtype=np.float32)
+    labels[30:90, 30:90, 10:-10] = 1
+    labels[50:60, 50:60, 100:200] = 2
+    labels[20, 20, 300] = 2
+    whole_labels_bytes = labels.nbytes  # 40 MB as float32
+    hu = np.full(shape, 40, dtype=np.int16)
+    _write_case(tmp_path, 0, hu, labels, np.diag([0.7, 0.7, 1.0, 1.0]))
+    del hu, labels
+
+    tracemalloc.start()
+    try:
+        getattr(solution, name)(tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert peak < whole_labels_bytes / 8
 
 
 @pytest.mark.parametrize("name", PUBLIC)

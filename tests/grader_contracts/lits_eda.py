@@ -52,4 +52,50 @@ OUTPUTS = {
         "tumour_free_cases": [1],
         "affine_mismatch_cases": [1],
     },
+    "storage_table": pd.DataFrame(
+        {
+            "case_id": [0, 1],
+            "volume_dtype": ["int16", "float32"],
+            "scl_slope": [0.5, 1.0],
+            "scl_inter": [-1024.0, 0.0],
+            "segmentation_dtype": ["uint8", "float32"],
+        }
+    ),
+    "label_values": {0: [0.0, 1.0, 2.0], 1: [0.0, 1.0]},
+    "slice_geometry": pd.DataFrame(
+        {
+            "case_id": [0, 1],
+            "slices": [20, 30],
+            "slice_spacing_mm": [2.5, 0.7],
+            "fov_x_mm": [51.2, 44.8],
+            "fov_y_mm": [51.2, 44.8],
+            "extent_z_mm": [50.0, 21.0],
+            "slices_at_1mm": [50, 30],
+            "stored_mb": [0.16384, 0.49152],
+            "resampled_mb": [0.8192, 0.49152],
+        }
+    ),
+    "class_balance": pd.DataFrame(
+        {
+            "case_id": [0, 1],
+            "liver_voxel_fraction": [0.03, 0.02],
+            "tumour_voxel_fraction": [0.001, 0.0],
+            "liver_slice_fraction": [0.4, 0.3],
+            "tumour_slice_fraction": [0.1, 0.0],
+        }
+    ),
+    "lesion_sizes": {
+        "diameters_mm": {0: [21.5, 8.25], 1: []},
+        "lesions_below_10mm": {0: 1, 1: 0},
+        "one_slice_lesions": {0: 1, 1: 0},
+    },
+    "window_qa": pd.DataFrame(
+        {
+            "case_id": [0, 1],
+            "slice_index": [10, 14],
+            "liver_hu_mean": [60.0, 130.0],
+            "liver_grey_mean": [0.7, 0.98],
+            "liver_white_fraction": [0.0, 0.8],
+        }
+    ),
 }

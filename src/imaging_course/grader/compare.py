@@ -12,7 +12,9 @@ Kinds: :class:`Number` (rtol/atol, NaN equals NaN), :class:`Exact` (str, bool, i
 :class:`Records` (lists of dicts keyed by one field), :class:`Array` (shape, then values),
 :class:`Table` (DataFrames keyed by id, order-insensitive, a tolerance per column),
 :class:`Fields` (selected keys of a dict, each with its own comparison) and
-:class:`Sequence` (a list compared item by item, in order).
+:class:`Sequence` (a list compared item by item, in order), :class:`Unordered` (a list of
+numbers in any order, such as the label values of a file or the sizes of its lesions) and
+:class:`Mapping` (a dict keyed by id, each value with its own comparison).
 """
 
 import math
@@ -316,6 +318,71 @@ class Sequence:
             if not verdict.passed:
                 return verdict
         return PASSED
+
+
+def _sorted_numbers(value: Any) -> list[float] | None:
+    """The numbers of a list or array in increasing order, NaN last; None for anything else."""
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if not isinstance(value, list | tuple) or not all(is_number(item) for item in value):
+        return None
+    return sorted((float(item) for item in value), key=lambda item: (math.isnan(item), item))
+
+
+@dataclass(frozen=True)
+class Unordered:
+    """A list of numbers in any order, matched value by value once both are sorted, each
+    within ``item``'s tolerance (NaN matches NaN); as a table cell or on its own."""
+
+    item: Number = field(default_factory=Number)
+
+    def close(self, expected: Any, got: Any) -> bool:
+        """Whether ``got`` holds ``expected``'s numbers, in any order."""
+        want, have = _sorted_numbers(expected), _sorted_numbers(got)
+        return (
+            want is not None
+            and have is not None
+            and len(want) == len(have)
+            and all(self.item.close(w, h) for w, h in zip(want, have, strict=True))
+        )
+
+    def compare(self, expected: Any, got: Any, label: str) -> Verdict:
+        if self.close(expected, got):
+            return PASSED
+        have = _sorted_numbers(got)
+        if have is None:
+            return fail(f"{label}: expected a list of numbers, got {show(got)}")
+        if len(have) != len(expected):
+            return fail(f"{label}: expected {len(expected)} numbers, got {len(have)}: {show(got)}")
+        return fail(f"{label}: same count, other numbers: got {show(got)}")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """A dict keyed by id (keys in any order; 3.0 is 3), each value compared with ``item``
+    (any comparison with ``close`` and ``compare``)."""
+
+    item: Any
+    noun: str = "ids"
+
+    def compare(self, expected: Any, got: Any, label: str) -> Verdict:
+        if not isinstance(got, dict):
+            return fail(f"{label}: expected a dict, got {type(got).__name__}")
+        want = {_key(key): value for key, value in expected.items()}
+        have = {_key(key): value for key, value in got.items()}
+        lines = list(_difference(set(want), set(have), f"{label} keys", self.noun).lines)
+        differing = [
+            key
+            for key in sorted(set(want) & set(have), key=str)
+            if not self.item.close(want[key], have[key])
+        ]
+        if differing:
+            first = self.item.compare(want[differing[0]], have[differing[0]], "first").lines
+            lines.append(
+                f"{label}: {len(differing)} of {len(want)} {self.noun} differ, "
+                f"{label}[{differing[0]!r}]: {first[0].partition(': ')[2]}"
+            )
+        return fail(*lines) if lines else PASSED
 
 
 @dataclass(frozen=True)

@@ -9,13 +9,36 @@ from functools import partial
 
 from imaging_course.datasets.registry import DATASETS
 from imaging_course.grader.check_table import Check, exercise_call, exercise_table
-from imaging_course.grader.compare import Array, Exact, Fields, IdSet, Number, Sequence, Table
+from imaging_course.grader.compare import (
+    Array,
+    Exact,
+    Fields,
+    IdSet,
+    Mapping,
+    Number,
+    Sequence,
+    Table,
+    Unordered,
+)
 from imaging_course.grader.course.common import COUNT, HU, STAT, integer_overflow
 from imaging_course.grader.course.lits_detectors import (
+    dtype_after_reading,
+    field_of_view_in_voxels,
+    labels_assumed,
     lesion_connectivity,
+    lesion_size_in_voxels,
+    lesion_sizes_connectivity,
+    liver_share_without_tumour,
     orientation_flip,
+    resampled_bytes_per_voxel,
+    scaling_ignored,
+    scaling_unset_as_missing,
+    stored_numbers_as_hu,
+    thin_slices_resampled,
     tumour_outside_liver,
+    voxel_share_as_slice_share,
     voxels_not_ml,
+    window_full_width,
 )
 
 LITS = DATASETS["lits"]
@@ -26,6 +49,12 @@ CALLS = (
     call("case_statistics"),
     call("hu_histograms"),
     call("dataset_summary"),
+    call("storage_table"),
+    call("label_values"),
+    call("slice_geometry"),
+    call("class_balance"),
+    call("lesion_sizes"),
+    call("window_qa"),
 )
 """Every call of the exercise (each named as its reference file is)."""
 
@@ -130,6 +159,98 @@ CHECKS = (
         ),
         points=2,
         detectors=(orientation_flip,),
+    ),
+    Check(
+        "lits-storage-dtypes",
+        "storage_table",
+        None,
+        Table("case_id", {"volume_dtype": Exact(), "segmentation_dtype": Exact()}),
+        detectors=(dtype_after_reading,),
+    ),
+    Check(
+        "lits-storage-scaling",
+        "storage_table",
+        None,
+        Table("case_id", {"scl_slope": STAT, "scl_inter": STAT}),
+        detectors=(scaling_unset_as_missing, scaling_ignored),
+    ),
+    Check(
+        "lits-label-values",
+        "label_values",
+        None,
+        Mapping(Unordered(COUNT), "cases"),
+        detectors=(labels_assumed,),
+    ),
+    Check(
+        "lits-slice-geometry",
+        "slice_geometry",
+        None,
+        Table(
+            "case_id",
+            {
+                "slices": COUNT,
+                "slice_spacing_mm": STAT,
+                "fov_x_mm": STAT,
+                "fov_y_mm": STAT,
+                "extent_z_mm": STAT,
+            },
+        ),
+        detectors=(field_of_view_in_voxels,),
+    ),
+    Check(
+        "lits-resampling-cost",
+        "slice_geometry",
+        None,
+        Table("case_id", {"slices_at_1mm": COUNT, "stored_mb": STAT, "resampled_mb": STAT}),
+        points=2,
+        detectors=(thin_slices_resampled, resampled_bytes_per_voxel),
+    ),
+    Check(
+        "lits-class-balance",
+        "class_balance",
+        None,
+        Table(
+            "case_id",
+            {
+                "liver_voxel_fraction": STAT,
+                "tumour_voxel_fraction": STAT,
+                "liver_slice_fraction": STAT,
+                "tumour_slice_fraction": STAT,
+            },
+        ),
+        points=2,
+        detectors=(voxel_share_as_slice_share, liver_share_without_tumour),
+    ),
+    Check(
+        "lits-lesion-sizes",
+        "lesion_sizes",
+        "diameters_mm",
+        Mapping(Unordered(STAT), "cases"),
+        points=2,
+        detectors=(lesion_size_in_voxels, lesion_sizes_connectivity),
+    ),
+    Check(
+        "lits-small-lesions",
+        "lesion_sizes",
+        None,
+        Fields({"lesions_below_10mm": Exact(), "one_slice_lesions": Exact()}),
+        detectors=(lesion_size_in_voxels, lesion_sizes_connectivity),
+    ),
+    Check(
+        "lits-window-slice",
+        "window_qa",
+        None,
+        Table("case_id", {"slice_index": COUNT}),
+    ),
+    Check(
+        "lits-window-liver",
+        "window_qa",
+        None,
+        Table(
+            "case_id",
+            {"liver_hu_mean": HU, "liver_grey_mean": STAT, "liver_white_fraction": STAT},
+        ),
+        detectors=(stored_numbers_as_hu, window_full_width),
     ),
 )
 """Every check of the exercise, in report order."""
