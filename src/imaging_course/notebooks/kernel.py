@@ -8,8 +8,8 @@ plain-data codec, and :meth:`GradingRun.evaluate
 <imaging_course.grader.grading_run.GradingRun.evaluate>` judges it, so both give the same
 verdicts. Only the sample data is used, never the held-out data (whose references stay in the
 grader's cache), and feedback shows no more than `make grade` shows. The expected values come
-from the stored references (`make reference`, which `make lab` runs), else from the reference
-solutions run here once.
+from the stored references (`make reference`), else from the reference solutions run here
+once (and then stored, on the course's sample data).
 
 ``hint(fn)`` gives the next bullet of the Hints section of the function's docstring in the
 stub; ``explore(fn)`` calls the function as the grader does (a function that reads another's
@@ -32,7 +32,13 @@ from imaging_course.grader.check_table import ArgContext, CallSpec
 from imaging_course.grader.course import course_table
 from imaging_course.grader.grading_run import CheckOutcome, GradingRun, Variant
 from imaging_course.grader.limits import MB, Limits
-from imaging_course.grader.reference import ReferenceSet, fingerprint_of, load_references
+from imaging_course.grader.reference import (
+    REFERENCE_DIR,
+    ReferenceSet,
+    fingerprint_of,
+    load_references,
+    write_references,
+)
 from imaging_course.grader.report import render_outcome
 from imaging_course.grader.sandbox import CallResult
 from imaging_course.notebooks.docstrings import docstring_hints
@@ -134,13 +140,19 @@ class ExerciseTools:
 
     def references(self) -> ReferenceSet:
         """The sample references: stored ones when they match the data, else computed once
-        from the reference solutions in this kernel (the ``note`` says why)."""
+        from the reference solutions in this kernel (the ``note`` says why) and, on the
+        course's own sample, stored as `make reference` stores them, so that later kernels
+        and `make grade` start at once."""
         if self._references is None:
             stored = load_references(self.table, self.dataset, self.root, SOLUTIONS_DIR)
             if isinstance(stored, ReferenceSet):
                 self._references = stored
             else:
+                print(f"Computing the expected values once ({stored}); this takes a while.")
                 self._references = self._compute(note=stored)
+                sample = DATASETS[self.dataset].sample_dir.resolve()
+                if self._references.fingerprint and self.root.resolve() == sample:
+                    write_references(self._references, REFERENCE_DIR)
         return self._references
 
     def _compute(self, note: str) -> ReferenceSet:
