@@ -106,10 +106,12 @@ $(LAB_STAMP): $(STAMP)
 	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $(LAB_OVERRIDE)
 	@touch $@
 
-lab: $(LAB_STAMP) data ## Open the exercise notebooks (notebooks/) in JupyterLab on http://127.0.0.1:8888
+LAB_PORT ?= 8888
+lab: $(LAB_STAMP) data ## Open the exercise notebooks (notebooks/) in JupyterLab on http://127.0.0.1:8888 (LAB_PORT=...)
 	JUPYTER_CONFIG_DIR=$(LAB_DIR)/config JUPYTER_DATA_DIR=$(LAB_DIR)/data \
 		JUPYTER_RUNTIME_DIR=$(LAB_DIR)/runtime JUPYTERLAB_SETTINGS_DIR=$(LAB_DIR)/settings \
-		$(VENV)/bin/jupyter lab --ip 127.0.0.1 --no-browser --notebook-dir notebooks
+		$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $(LAB_PORT) --no-browser \
+		--notebook-dir notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lint: $(STAMP) ## Check style with ruff (lint and format)
 	$(VENV)/bin/ruff check .

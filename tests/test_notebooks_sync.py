@@ -6,6 +6,7 @@ docstrings) are those of its stub, in order, whatever functions the stub holds.
 """
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -88,3 +89,18 @@ def test_check_command_passes_on_the_committed_notebooks(repo_root):
         check=False,
     )
     assert check.returncode == 0, check.stderr
+
+
+def test_exercise_pages_offer_the_notebook_for_download(built_site):
+    """Each exercise page links its notebook as a file of the built site (offline), the
+    committed text, and says how to start it."""
+    for dataset in DATASETS.values():
+        page = built_site.html / "medical-imaging" / "exercises" / f"{dataset.name}.html"
+        text = page.read_text(encoding="utf-8")
+        links = re.findall(rf'href="([^"]*_downloads/[^"]*/{dataset.exercise}\.md)"', text)
+        assert links, f"{page} offers no {dataset.exercise}.md"
+        served = (page.parent / links[0]).resolve()
+        expected = (NOTEBOOKS_DIR / f"{dataset.exercise}.md").read_text(encoding="utf-8")
+        assert served.read_text(encoding="utf-8") == expected
+        assert "make lab" in text
+        assert "make grade SOLUTIONS=notebooks" in text

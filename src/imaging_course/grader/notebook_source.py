@@ -73,6 +73,13 @@ def read_cells(path: Path) -> list[tuple[str, str]]:
     return [(cell.cell_type, cell.source) for cell in notebook.cells]
 
 
+def statement_source(lines: list[str], node: ast.stmt) -> str:
+    """A top-level statement's source as written (``lines`` keep their ends), decorators
+    and the comments inside it included."""
+    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
+    return "".join(lines[first - 1 : node.end_lineno]).rstrip("\n")
+
+
 def _python(source: str) -> str:
     """A code cell as Python: IPython's magics (``%matplotlib``, ``!ls``) become calls."""
     from IPython.core.inputtransformer2 import TransformerManager  # noqa: PLC0415
@@ -136,8 +143,7 @@ def extract(path: Path) -> Extraction:
                     )
                     return extraction
                 defined[node.name] = number
-            first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
-            kept.append("".join(lines[first - 1 : node.end_lineno]).rstrip("\n"))
+            kept.append(statement_source(lines, node))
         if kept:
             extraction.taken.append(number)
             parts.append(f"# {Path(path).name}, cell {number}\n" + "\n\n".join(kept))

@@ -19,18 +19,13 @@ import nbformat
 from imaging_course.course_modules import EXERCISES_DIR
 from imaging_course.datasets.paths import REPO_ROOT
 from imaging_course.datasets.registry import DATASETS
+from imaging_course.grader.notebook_source import statement_source
 
 NOTEBOOKS_DIR = REPO_ROOT / "notebooks"
 """Where the learner notebooks live, one ``<exercise>.md`` per exercise."""
 TEXT_FORMAT = "md:myst"
 KERNELSPEC = {"name": "python3", "display_name": "Python 3 (course venv)", "language": "python"}
 TOOLS_MODULE = "imaging_course.notebooks.kernel"
-
-
-def _source(lines: list[str], node: ast.stmt) -> str:
-    """The statement's source as written, decorators and comments inside it included."""
-    first = min([node.lineno, *(d.lineno for d in getattr(node, "decorator_list", ()))])
-    return "".join(lines[first - 1 : node.end_lineno]).rstrip("\n")
 
 
 def _title(docstring: str) -> str:
@@ -103,7 +98,7 @@ def notebook_from_module(source_path: Path, exercise: str | None = None) -> nbfo
             if public:
                 title = _title(ast.get_docstring(node) or "")
                 cells.append(nbformat.v4.new_markdown_cell(f"## `{node.name}`\n\n{title}"))
-            cells.append(nbformat.v4.new_code_cell(_source(lines, node)))
+            cells.append(nbformat.v4.new_code_cell(statement_source(lines, node)))
             if public:
                 cells.append(nbformat.v4.new_code_cell(_exploration(node.name)))
                 cells.append(nbformat.v4.new_code_cell(f"check({node.name})"))
