@@ -34,7 +34,7 @@ BUILDDIR ?= _build
 SPHINX_OPTS := -W --keep-going -n -c . -d $(BUILDDIR)/doctrees
 
 .DEFAULT_GOAL := help
-.PHONY: help html live serve test lint bench data reference grade grade-all clean FORCE
+.PHONY: help html live serve test lint bench data reference grade grade-all notebooks lab clean FORCE
 
 help: ## List the targets
 	@awk 'BEGIN {FS = ":.*## "} /^[a-z-]+:.*## / {printf "  make %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
@@ -88,6 +88,30 @@ grade: $(STAMP) data ## Grade SOLUTIONS (default solutions/; yours: make grade S
 
 grade-all: $(STAMP) data ## Grade every learner folder in SUBMISSIONS into a gradebook (all cores)
 	$(PY) -m imaging_course.grader grade-all $(SUBMISSIONS) $(GRADE_OPTS)
+
+# The learner notebooks (notebooks/*.md, jupytext's MyST Markdown) are made from the stubs in
+# exercises/: run this after editing a stub (a test fails while they differ).
+notebooks: $(STAMP) ## Rewrite the learner notebooks (notebooks/) from the stubs in exercises/
+	$(PY) -m imaging_course.notebooks sync
+
+# JupyterLab is an optional extra ([lab]), installed on first use, so that `make html` stays
+# light. Its settings (text notebooks open as notebooks), configuration and runtime files stay
+# in the virtual environment; the kernel is the environment's own Python.
+LAB_STAMP    := $(VENV)/.lab-stamp
+LAB_DIR      := $(abspath $(VENV))/jupyter
+LAB_OVERRIDE := $(VENV)/share/jupyter/lab/settings/overrides.json
+$(LAB_STAMP): $(STAMP)
+	$(PY) -m pip install --quiet -e '.[dev,lab]'
+	@mkdir -p $(dir $(LAB_OVERRIDE))
+	@echo '{"@jupyterlab/docmanager-extension:plugin": {"defaultViewers": {"markdown": "Jupytext Notebook", "myst": "Jupytext Notebook"}}}' > $(LAB_OVERRIDE)
+	@touch $@
+
+LAB_PORT ?= 8888
+lab: $(LAB_STAMP) data ## Open the exercise notebooks (notebooks/) in JupyterLab on http://127.0.0.1:8888 (LAB_PORT=...)
+	JUPYTER_CONFIG_DIR=$(LAB_DIR)/config JUPYTER_DATA_DIR=$(LAB_DIR)/data \
+		JUPYTER_RUNTIME_DIR=$(LAB_DIR)/runtime JUPYTERLAB_SETTINGS_DIR=$(LAB_DIR)/settings \
+		$(VENV)/bin/jupyter lab --ip 127.0.0.1 --port $(LAB_PORT) --no-browser \
+		--notebook-dir notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 lint: $(STAMP) ## Check style with ruff (lint and format)
 	$(VENV)/bin/ruff check .

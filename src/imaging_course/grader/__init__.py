@@ -2,6 +2,7 @@
 
 Modules, in the order data flows: :mod:`~.check_table` (how what is graded is declared) and
 :mod:`~.course` (the course's checks, one module per exercise, with their detectors),
+:mod:`~.notebook_source` (notebooks handed in: their definitions taken out by parsing),
 :mod:`~.reference` and :mod:`~.heldout` (expected outputs), :mod:`~.sandbox` with
 :mod:`~.sandbox_server`, :mod:`~.isolation`, :mod:`~.confinement`, :mod:`~.limits` and
 :mod:`~.plain_data` (running learner code, getting plain data back), :mod:`~.compare`

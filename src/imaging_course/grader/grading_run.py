@@ -113,6 +113,7 @@ def call_failure(module: str, function: str, result: CallResult, timeout: float)
         + ("" if limits else "os._exit, a signal, or a file larger than the cap."),
         "not-found": f"{module}.py is not in the folder being graded.",
         "stopped": f"{name}: not graded, the grading run was stopped before this call ended.",
+        "refused": f"{module} was refused: {error.get('message')}",
     }
     lines = [messages.get(result.status, f"{name}: {result.status}").replace(" ().", ".")]
     if result.status != "crashed" and result.limits_hit:
@@ -185,6 +186,8 @@ class GradingRun:
     ``selected`` (optional) names the (check id, variant label) pairs to grade, as ``-k``
     chose them: only their calls run. Results are kept as calls end, so that a run stopped
     half-way (``stopped`` says why) still grades every check whose call had ended.
+    ``refused`` maps an exercise whose source was refused (a notebook that defines a function
+    twice, say: :mod:`~.notebook_source`) to why; its checks fail with that reason.
     """
 
     learner_dir: Path
@@ -192,6 +195,7 @@ class GradingRun:
     table: CheckTable
     sandbox: Sandbox
     selected: frozenset[tuple[str, str]] | None = None
+    refused: dict[str, str] = field(default_factory=dict)
     results: dict[tuple[str, str], CallResult] = field(default_factory=dict)
     stopped: str | None = None
     _outcomes: dict[tuple[str, str], CheckOutcome] = field(default_factory=dict)
@@ -225,7 +229,10 @@ class GradingRun:
         """Import each learner module once, within a short time; the modules that failed."""
         modules: dict[str, list] = {}
         for variant, spec in planned:
-            if (self.learner_dir / f"{spec.exercise}.py").is_file():
+            if (
+                spec.exercise not in self.refused
+                and (self.learner_dir / f"{spec.exercise}.py").is_file()
+            ):
                 entry = modules.setdefault(spec.exercise, [IMPORT_TIMEOUT_SECONDS, []])
                 entry[0] = min(entry[0], spec.timeout)
                 if variant.label == "sample":
@@ -256,7 +263,11 @@ class GradingRun:
         runnable = []
         for variant, spec in planned:
             key = (variant.label, spec.name)
-            if not (self.learner_dir / f"{spec.exercise}.py").is_file():
+            if spec.exercise in self.refused:
+                self.results[key] = CallResult(
+                    "refused", error={"message": self.refused[spec.exercise]}
+                )
+            elif not (self.learner_dir / f"{spec.exercise}.py").is_file():
                 self.results[key] = CallResult("not-found")
             elif spec.exercise in failed:
                 self.results[key] = failed[spec.exercise]
@@ -295,7 +306,7 @@ class GradingRun:
         found: list[str] = []
         if (
             not verdict.passed
-            and result.status not in ("stopped", "not-found")
+            and result.status not in ("stopped", "not-found", "refused")
             and result.phase != "import"
         ):
             evidence = Evidence(

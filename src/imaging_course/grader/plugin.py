@@ -34,6 +34,7 @@ from imaging_course.grader.check_table import Check, load_table
 from imaging_course.grader.course import course_table
 from imaging_course.grader.grading_run import CheckOutcome, GradingRun, Variant
 from imaging_course.grader.limits import Limits
+from imaging_course.grader.notebook_source import prepare_submission
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
     ReferenceError,
@@ -141,6 +142,8 @@ class GraderState:
             table = dataclasses.replace(table, calls=calls)
         self.table = table
         self.learner_dir = Path(option("solutions")).resolve()
+        exercises = list(dict.fromkeys(table.exercise(check) for check in table.checks))
+        self.submission = prepare_submission(self.learner_dir, exercises)
         self.report_path = option("grade_report")
         self.held_out = option("held_out")
         roots = {name: dataset.root() for name, dataset in DATASETS.items()}
@@ -158,6 +161,7 @@ class GraderState:
         self.outcomes: dict[tuple[str, str], CheckOutcome] = {}
         self.sandbox: Sandbox | None = None
         reads = [*roots.values(), self.cache_dir / "heldout", self.learner_dir]
+        reads.append(self.submission.folder)
         try:
             self.sandbox = Sandbox(
                 workers=option("grade_workers") or os.cpu_count() or 1,
@@ -232,7 +236,12 @@ class GraderState:
             if self.problem is not None:
                 return
             self.run = GradingRun(
-                self.learner_dir, variants, self.table, self.sandbox, selected=selected
+                self.submission.folder,
+                variants,
+                self.table,
+                self.sandbox,
+                selected=selected,
+                refused=self.submission.refused,
             )
             self.run.run_calls()
         except KeyboardInterrupt as exc:
@@ -285,11 +294,13 @@ class GraderState:
             self.outcomes.get((check.id, label)) or self.ungraded(check, label)
             for check, label in self.items
         ]
-        return build_report(outcomes, str(self.learner_dir), data)
+        report = build_report(outcomes, str(self.learner_dir), data)
+        return {**report, "notebooks": self.submission.lines}
 
     def close(self) -> None:
         if self.sandbox is not None:
             self.sandbox.close()
+        self.submission.close()
 
 
 class GradedFolder(pytest.Directory):
@@ -409,6 +420,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config: pytest.Config)
     state = config.stash[GRADER_KEY]
     report = state.report()
     terminalreporter.section("grade")
+    for line in report["notebooks"]:
+        terminalreporter.write_line(line)
     for line in grouped_feedback(report["checks"]):
         terminalreporter.write_line(line)
     for name, entry in report["data"].items():

@@ -115,6 +115,8 @@ def exit_line(
 def render_feedback(report: dict) -> str:
     """A learner's feedback file (Markdown): the score, then each feedback once with hints."""
     lines = [f"# Feedback: {report['percent']:.1f}%", "", "```", *score_table(report), "```", ""]
+    lines.extend(f"- {line}" for line in report.get("notebooks", []))
+    lines.extend([""] if report.get("notebooks") else [])
     groups = feedback_groups(report["checks"])
     if not groups:
         lines.append("Every check passed.")
