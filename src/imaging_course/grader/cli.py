@@ -5,7 +5,7 @@ Commands::
     reference [--solutions DIR] [--out DIR]           reference/<dataset>/<call>.json
     grade [--solutions DIR] [--no-held-out] [--grade-report PATH] [pytest options...]
     grade-all SUBMISSIONS [--out DIR] [--jobs N] [--learner-timeout S]
-                                                      gradebook.csv + feedback/<learner>.md
+              [--dask-scheduler tcp://HOST:PORT]      gradebook.csv + feedback/<learner>.md
 """
 
 import argparse
@@ -104,7 +104,15 @@ def main(argv: list[str] | None = None) -> int:
     batch = commands.add_parser("grade-all", help="grade one folder per learner")
     batch.add_argument("submissions", type=Path)
     batch.add_argument("--out", type=Path, default=None, help="default: SUBMISSIONS/../grades")
-    batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    batch.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="workers of the local cluster"
+    )
+    batch.add_argument(
+        "--dask-scheduler",
+        default=os.environ.get("DASK_SCHEDULER") or None,
+        help="grade on the Dask cluster at this address (default: $DASK_SCHEDULER, else a "
+        "local cluster of --jobs workers)",
+    )
     batch.add_argument("--no-held-out", action="store_true", help="sample data only")
     batch.add_argument(
         "--learner-timeout",
@@ -124,5 +132,10 @@ def main(argv: list[str] | None = None) -> int:
     held_out = [] if args.no_held_out else ["--held-out"]
     extra = [*held_out, *extra]
     return grade_all(
-        args.submissions, out, jobs=args.jobs, extra=extra, timeout=args.learner_timeout
+        args.submissions,
+        out,
+        jobs=args.jobs,
+        extra=extra,
+        timeout=args.learner_timeout,
+        scheduler=args.dask_scheduler,
     )
