@@ -185,10 +185,10 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
         assert on_cluster.poll() is None, on_cluster.communicate()[0]
         return False
 
-    wait_for(hanging_started, "the hanging learner was never graded", 240)
+    wait_for(hanging_started, "the hanging learner was never graded", 600)
     killed = hanging_on["name"]
     processes[killed].kill()  # the worker dies in the middle of her grading
-    output, _ = on_cluster.communicate(timeout=300)
+    output, _ = on_cluster.communicate(timeout=900)
     assert on_cluster.returncode == 0, output
 
     local = subprocess.run(
@@ -196,7 +196,7 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
         env=toy_env(),
         capture_output=True,
         text=True,
-        timeout=300,
+        timeout=900,
         check=True,
     )
 

@@ -279,7 +279,7 @@ def connect(scheduler: str | None, jobs: int) -> Iterator:
             n_workers=max(1, jobs),
             threads_per_worker=1,
             processes=False,
-            dashboard_address=None,
+            dashboard_address=":0",
         ) as local,
         Client(local) as client,
     ):
