@@ -81,7 +81,7 @@ test: $(STAMP) data lint ## Run every test (needs Debian's chromium for the brow
 	$(PY) -m pytest
 
 reference: $(STAMP) data ## Run solutions/ on the sample data and store the outputs in reference/
-	$(PY) -m imaging_course.grader reference
+	$(PY) -m imaging_course.grader reference $(if $(DASK_SCHEDULER),--dask-scheduler $(DASK_SCHEDULER))
 
 # A score below 100% is a finished grading run, not a failure of make (the last line says the
 # score); a stopped run or one that cannot grade still fails. One command, no shell around it,
