@@ -81,7 +81,7 @@ def make_missing_data(expected: dict[str, dict | None]) -> None:
             continue
         root = dataset.root()
         root.parent.mkdir(parents=True, exist_ok=True)
-        with _locked(root.parent / f".{root.name}.lock"):
+        with _locked(root.parent):
             if read_stamp(root) is None:
                 generate = dataset.generator_function()
                 generate(root, scale=stamp["scale"], seed=stamp["seed"], progress=False)
@@ -89,12 +89,13 @@ def make_missing_data(expected: dict[str, dict | None]) -> None:
 
 @contextlib.contextmanager
 def _locked(path: Path):
-    with path.open("w") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    """An exclusive lock on the folder ``path`` (no lock file left behind)."""
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
 
 
 @dataclass(frozen=True)
@@ -126,7 +127,7 @@ def check_worker(expected: Expectation, extra: list[str], dask_worker=None) -> s
         return f"cannot grade learner code: {exc}"
     if expected.confine and not policy.landlock:
         return "cannot confine learner code (no Landlock): refuses learner tasks"
-    with _locked(Path(tempfile.gettempdir()) / "imaging-course-prepare.lock"):
+    with _locked(Path(imaging_course.__file__).resolve().parent):
         if tuple(extra) not in _PREPARED:  # the in-process workers of a local cluster: once
             with tempfile.TemporaryDirectory(prefix="grade-prepare-") as scratch:
                 command = grade_command(Path(scratch), Path(scratch) / "prepare.json", extra)
@@ -275,11 +276,13 @@ def connect(scheduler: str | None, jobs: int) -> Iterator:
             yield client
         return
     with (
+        tempfile.TemporaryDirectory(prefix="grade-all-dask-") as scratch,
         LocalCluster(
             n_workers=max(1, jobs),
             threads_per_worker=1,
             processes=False,
-            dashboard_address=":0",
+            dashboard_address=":0",  # a free port: another cluster may hold Dask's 8787
+            local_directory=scratch,
         ) as local,
         Client(local) as client,
     ):
