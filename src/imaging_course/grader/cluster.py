@@ -269,7 +269,8 @@ def connect(scheduler: str | None, jobs: int) -> Iterator:
     """A Dask client of the cluster at ``scheduler``, or of a local cluster of ``jobs``
     in-process workers of one thread each (each task's work is in its grading process, so
     worker processes would only add their start-up)."""
-    from distributed import Client, LocalCluster  # noqa: PLC0415 (grade-all and bench only)
+    import dask  # noqa: PLC0415 (grade-all and bench only)
+    from distributed import Client, LocalCluster  # noqa: PLC0415
 
     if scheduler:
         with Client(scheduler, timeout="60s") as client:
@@ -277,6 +278,7 @@ def connect(scheduler: str | None, jobs: int) -> Iterator:
         return
     with (
         tempfile.TemporaryDirectory(prefix="grade-all-dask-") as scratch,
+        dask.config.set({"temporary-directory": scratch}),  # its locks too, removed with it
         LocalCluster(
             n_workers=max(1, jobs),
             threads_per_worker=1,
