@@ -28,6 +28,9 @@ SOLUTIONS   ?= solutions
 SUBMISSIONS ?= submissions
 GRADE_OPTS  ?=
 BENCH       ?=
+# A Dask scheduler (tcp://HOST:PORT) that `make grade-all` and `make reference` run on; empty:
+# a local cluster on this machine's cores (README, "Grading on a cluster").
+DASK_SCHEDULER ?=
 
 # Where `make html` and `make live` build (`make bench` builds elsewhere with BUILDDIR=...).
 BUILDDIR ?= _build
@@ -78,7 +81,7 @@ test: $(STAMP) data lint ## Run every test (needs Debian's chromium for the brow
 	$(PY) -m pytest
 
 reference: $(STAMP) data ## Run solutions/ on the sample data and store the outputs in reference/
-	$(PY) -m imaging_course.grader reference
+	$(PY) -m imaging_course.grader reference $(if $(DASK_SCHEDULER),--dask-scheduler $(DASK_SCHEDULER))
 
 # A score below 100% is a finished grading run, not a failure of make (the last line says the
 # score); a stopped run or one that cannot grade still fails. One command, no shell around it,
@@ -86,8 +89,8 @@ reference: $(STAMP) data ## Run solutions/ on the sample data and store the outp
 grade: $(STAMP) data ## Grade SOLUTIONS (default solutions/; yours: make grade SOLUTIONS=exercises)
 	$(PY) -m imaging_course.grader grade --exit-zero-when-graded --solutions $(SOLUTIONS) $(GRADE_OPTS)
 
-grade-all: $(STAMP) data ## Grade every learner folder in SUBMISSIONS into a gradebook (all cores)
-	$(PY) -m imaging_course.grader grade-all $(SUBMISSIONS) $(GRADE_OPTS)
+grade-all: $(STAMP) data ## Grade every learner folder in SUBMISSIONS into a gradebook (all cores, or DASK_SCHEDULER)
+	$(PY) -m imaging_course.grader grade-all $(SUBMISSIONS) $(if $(DASK_SCHEDULER),--dask-scheduler $(DASK_SCHEDULER)) $(GRADE_OPTS)
 
 # The learner notebooks (notebooks/*.md, jupytext's MyST Markdown) are made from the stubs in
 # exercises/: run this after editing a stub (a test fails while they differ).

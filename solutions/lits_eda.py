@@ -174,38 +174,38 @@ def volume_table(root: Path | str) -> pd.DataFrame:
     - ``nibabel.aff2axcodes``: https://nipy.org/nibabel/coordinate_systems.html
     - Read the HU range slab by slab with ``img.dataobj[..., k0:k1]``, not ``get_fdata()``.
     """
-    rows = []
-    for case in find_lits_cases(Path(root)):
-        volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
-        hu_min, hu_max, not_a_number = math.inf, -math.inf, 0
-        for slab in _slabs(volume, _slab_slices(volume)):
-            # fmin and fmax pass over NaN; min returns NaN when there is one, which is a
-            # cheaper test than counting them in every slab.
-            hu_min = min(hu_min, float(np.fmin.reduce(slab, axis=None)))
-            hu_max = max(hu_max, float(np.fmax.reduce(slab, axis=None)))
-            if slab.dtype.kind == "f" and np.isnan(slab.min()):
-                not_a_number += int(np.isnan(slab).sum())
-        _warn_not_a_number(case.volume, not_a_number, "HU range")
-        nx, ny, nz = (int(n) for n in volume.shape[:3])
-        spacing = [float(zoom) for zoom in volume.header.get_zooms()[:3]]
-        rows.append(
-            {
-                "case_id": case.case_id,
-                "nx": nx,
-                "ny": ny,
-                "nz": nz,
-                "spacing_x_mm": spacing[0],
-                "spacing_y_mm": spacing[1],
-                "spacing_z_mm": spacing[2],
-                "orientation": "".join(nib.aff2axcodes(volume.affine)),
-                "hu_min": hu_min,
-                "hu_max": hu_max,
-                "affine_matches": bool(
-                    np.allclose(volume.affine, segmentation.affine, rtol=0.0, atol=AFFINE_ATOL_MM)
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
+    return pd.DataFrame([_volume_row(case) for case in find_lits_cases(Path(root))])
+
+
+def _volume_row(case: LitsCase) -> dict:
+    """The row of :func:`volume_table` of one case."""
+    volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
+    hu_min, hu_max, not_a_number = math.inf, -math.inf, 0
+    for slab in _slabs(volume, _slab_slices(volume)):
+        # fmin and fmax pass over NaN; min returns NaN when there is one, which is a
+        # cheaper test than counting them in every slab.
+        hu_min = min(hu_min, float(np.fmin.reduce(slab, axis=None)))
+        hu_max = max(hu_max, float(np.fmax.reduce(slab, axis=None)))
+        if slab.dtype.kind == "f" and np.isnan(slab.min()):
+            not_a_number += int(np.isnan(slab).sum())
+    _warn_not_a_number(case.volume, not_a_number, "HU range")
+    nx, ny, nz = (int(n) for n in volume.shape[:3])
+    spacing = [float(zoom) for zoom in volume.header.get_zooms()[:3]]
+    return {
+        "case_id": case.case_id,
+        "nx": nx,
+        "ny": ny,
+        "nz": nz,
+        "spacing_x_mm": spacing[0],
+        "spacing_y_mm": spacing[1],
+        "spacing_z_mm": spacing[2],
+        "orientation": "".join(nib.aff2axcodes(volume.affine)),
+        "hu_min": hu_min,
+        "hu_max": hu_max,
+        "affine_matches": bool(
+            np.allclose(volume.affine, segmentation.affine, rtol=0.0, atol=AFFINE_ATOL_MM)
+        ),
+    }
 
 
 class _LesionCounter:
@@ -479,12 +479,23 @@ def hu_histograms(root: Path | str, bin_edges=None) -> dict:
     - ``numpy.histogram`` per label per slab, after ``numpy.clip`` into the edge range; or
       ``numpy.searchsorted`` once and ``numpy.bincount`` of ``bin * 3 + label``.
     """
-    edges = DEFAULT_BIN_EDGES if bin_edges is None else np.asarray(bin_edges, dtype=np.float64)
-    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
-        raise ValueError(f"bin_edges must be at least two increasing numbers, got {bin_edges!r}")
+    edges = _histogram_edges(bin_edges)
     counts = np.zeros((3, edges.size - 1), dtype=np.int64)
     for case_counts in _of_usable_cases(root, lambda case: _case_histograms(case, edges)):
         counts += case_counts
+    return _histograms_dict(edges, counts)
+
+
+def _histogram_edges(bin_edges) -> np.ndarray:
+    """The bin edges of :func:`hu_histograms` as an array; ValueError when not increasing."""
+    edges = DEFAULT_BIN_EDGES if bin_edges is None else np.asarray(bin_edges, dtype=np.float64)
+    if edges.ndim != 1 or edges.size < 2 or np.any(np.diff(edges) <= 0):
+        raise ValueError(f"bin_edges must be at least two increasing numbers, got {bin_edges!r}")
+    return edges
+
+
+def _histograms_dict(edges: np.ndarray, counts: np.ndarray) -> dict:
+    """What :func:`hu_histograms` returns, from the edges and the (3, bins) counts."""
     return {
         "bin_edges": edges.tolist(),
         "background": counts[BACKGROUND].tolist(),
@@ -524,11 +535,16 @@ def dataset_summary(root: Path | str) -> dict:
     root = Path(root)
     table = volume_table(root)
     cases = find_lits_cases(root)
+    return _summary(table, [case.case_id for case in cases if not _has_tumour(case)])
+
+
+def _summary(table: pd.DataFrame, tumour_free: list[int]) -> dict:
+    """What :func:`dataset_summary` returns, from the volume table and the tumour-free cases."""
     return {
-        "n_cases": len(cases),
+        "n_cases": len(table),
         "orientation_counts": dict(sorted(Counter(table["orientation"]).items())),
         "slice_spacings_mm": sorted({round(float(z), 2) for z in table["spacing_z_mm"]}),
-        "tumour_free_cases": sorted(case.case_id for case in cases if not _has_tumour(case)),
+        "tumour_free_cases": sorted(tumour_free),
         "affine_mismatch_cases": sorted(
             int(case_id) for case_id in table.loc[~table["affine_matches"], "case_id"]
         ),

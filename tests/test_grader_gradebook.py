@@ -13,7 +13,7 @@ from grader_toy.toy_table import generate_toy
 from imaging_course.grader.gradebook import grade_all
 
 
-def test_gradebook_over_three_learners_one_crashing(tmp_path):
+def test_gradebook_over_three_learners_one_crashing_then_resumed(tmp_path):
     data = tmp_path / "toy-sample"
     generate_toy(data, scale="sample", seed=7)
     submissions = tmp_path / "submissions"
@@ -42,7 +42,7 @@ def test_gradebook_over_three_learners_one_crashing(tmp_path):
         capture_output=True,
         text=True,
         env=toy_env(),
-        timeout=300,
+        timeout=600,
         check=False,
     )
 
@@ -69,6 +69,22 @@ def test_gradebook_over_three_learners_one_crashing(tmp_path):
     assert (tmp_path / "ref" / "toy" / "total.json").is_file()
     report = json.loads((out / "reports" / "ada.json").read_text())
     assert report["data"]["toy[sample]"]["references"] == "stored"
+    assert report["grade_all"]["status"] == "graded"
+
+    # Run again after bob fixed his work: the others' reports are newer than their
+    # submissions and kept; bob's is older than his fix, and he is graded again.
+    shutil.copy(TOY_SOLUTIONS / "toy_eda.py", bob)
+    again = subprocess.run(
+        completed.args, capture_output=True, text=True, env=toy_env(), timeout=600, check=True
+    )
+    assert "kept 2 reports newer than their submissions: ada, cyd" in again.stdout
+    assert "bob: exit 0 on worker" in again.stdout
+    assert "ada: " not in again.stdout, again.stdout
+    with (out / "gradebook.csv").open(newline="") as handle:
+        resumed = {row["learner"]: row for row in csv.DictReader(handle)}
+    assert float(resumed["bob"]["total_percent"]) == 100.0
+    assert resumed["ada"] == rows["ada"]
+    assert resumed["cyd"] == rows["cyd"]
 
 
 TAMPERING_TOTAL = """

@@ -2,10 +2,11 @@
 
 Commands::
 
-    reference [--solutions DIR] [--out DIR]           reference/<dataset>/<call>.json
+    reference [--solutions DIR] [--out DIR] [--dask-scheduler tcp://HOST:PORT]
+                                                      reference/<dataset>/<call>.json
     grade [--solutions DIR] [--no-held-out] [--grade-report PATH] [pytest options...]
     grade-all SUBMISSIONS [--out DIR] [--jobs N] [--learner-timeout S]
-                                                      gradebook.csv + feedback/<learner>.md
+              [--dask-scheduler tcp://HOST:PORT]      gradebook.csv + feedback/<learner>.md
 """
 
 import argparse
@@ -65,8 +66,23 @@ def grade(learner_dir: Path, extra: list[str]) -> int:
     return int(pytest.main(pytest_arguments(learner_dir.resolve(), extra)))
 
 
-def make_reference(solutions_dir: Path, out: Path) -> int:
-    """Run the reference solutions on the sample data and write the reference files."""
+def _computed_on_cluster(scheduler: str | None, dataset: str, root: Path, solutions: Path) -> dict:
+    """The reference outputs of ``dataset`` computed on the Dask cluster at ``scheduler``
+    (LiTS only, per case); empty without a scheduler."""
+    if not scheduler or dataset != "lits":
+        return {}
+    from distributed import Client  # noqa: PLC0415 (only with a scheduler)
+
+    from imaging_course.grader.lits_cluster import lits_eda_on_cluster  # noqa: PLC0415
+
+    with Client(scheduler, timeout="60s") as client:
+        print(f"LiTS reference EDA per case on the Dask cluster at {scheduler}")
+        return lits_eda_on_cluster(client, root, solutions)
+
+
+def make_reference(solutions_dir: Path, out: Path, scheduler: str | None = None) -> int:
+    """Run the reference solutions on the sample data and write the reference files (the
+    LiTS EDA per case on the Dask cluster at ``scheduler``, when given)."""
     roots = {name: dataset.root() for name, dataset in DATASETS.items()}
     table = course_table()
     try:
@@ -80,8 +96,9 @@ def make_reference(solutions_dir: Path, out: Path) -> int:
                 print(f"{roots[dataset]}: no {STAMP_NAME} stamp; run `make data`", file=sys.stderr)
                 return 1
             try:
+                computed = _computed_on_cluster(scheduler, dataset, roots[dataset], solutions_dir)
                 references = compute_references(
-                    table, dataset, roots[dataset], solutions_dir, sandbox
+                    table, dataset, roots[dataset], solutions_dir, sandbox, computed=computed
                 )
             except ReferenceError as exc:
                 print(f"make reference: {exc}", file=sys.stderr)
@@ -98,13 +115,26 @@ def main(argv: list[str] | None = None) -> int:
     reference = commands.add_parser("reference", help="write reference/ from solutions/")
     reference.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR)
     reference.add_argument("--out", type=Path, default=REFERENCE_DIR)
+    reference.add_argument(
+        "--dask-scheduler",
+        default=os.environ.get("DASK_SCHEDULER") or None,
+        help="compute the LiTS EDA per case on the Dask cluster at this address",
+    )
     grade_parser = commands.add_parser("grade", help="grade one folder (pytest options pass on)")
     grade_parser.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR)
     grade_parser.add_argument("--no-held-out", action="store_true", help="sample data only")
     batch = commands.add_parser("grade-all", help="grade one folder per learner")
     batch.add_argument("submissions", type=Path)
     batch.add_argument("--out", type=Path, default=None, help="default: SUBMISSIONS/../grades")
-    batch.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
+    batch.add_argument(
+        "--jobs", type=int, default=os.cpu_count() or 1, help="workers of the local cluster"
+    )
+    batch.add_argument(
+        "--dask-scheduler",
+        default=os.environ.get("DASK_SCHEDULER") or None,
+        help="grade on the Dask cluster at this address (default: $DASK_SCHEDULER, else a "
+        "local cluster of --jobs workers)",
+    )
     batch.add_argument("--no-held-out", action="store_true", help="sample data only")
     batch.add_argument(
         "--learner-timeout",
@@ -116,7 +146,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "reference":
         if extra:
             parser.error(f"unknown arguments: {' '.join(extra)}")
-        return make_reference(args.solutions.resolve(), args.out)
+        return make_reference(args.solutions.resolve(), args.out, args.dask_scheduler)
     if args.command == "grade":
         held_out = [] if args.no_held_out else ["--held-out"]
         return grade(args.solutions, [*held_out, *extra])
@@ -124,5 +154,10 @@ def main(argv: list[str] | None = None) -> int:
     held_out = [] if args.no_held_out else ["--held-out"]
     extra = [*held_out, *extra]
     return grade_all(
-        args.submissions, out, jobs=args.jobs, extra=extra, timeout=args.learner_timeout
+        args.submissions,
+        out,
+        jobs=args.jobs,
+        extra=extra,
+        timeout=args.learner_timeout,
+        scheduler=args.dask_scheduler,
     )

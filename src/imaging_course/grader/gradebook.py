@@ -1,37 +1,36 @@
-"""Batch grading for instructors: one folder per learner, all cores, one gradebook.
+"""Batch grading for instructors: one folder per learner, one task each, one gradebook.
 
-`make grade-all SUBMISSIONS=DIR` grades every sub-folder of DIR in its own grader process
-(``python -m imaging_course.grader grade``, one sandbox worker each), as many at once as
-there are cores, each with a temporary folder of its own that is removed when it ends. A
-learner whose grading crashes gets a row saying so; one that runs past the learner time limit
-is stopped (SIGTERM), and still gets the feedback of every check whose call had ended; the
-others are not affected. Stopping `grade-all` itself (SIGTERM, SIGHUP, SIGINT) stops every
-learner's run the same way and leaves no process and no folder behind. The output folder
-holds ``gradebook.csv`` (learner, status, total, points per exercise and per check),
+`make grade-all SUBMISSIONS=DIR` grades every sub-folder of DIR as one task of a Dask cluster
+(:mod:`imaging_course.grader.cluster`): the cluster at ``DASK_SCHEDULER`` when given, else a
+local one of as many workers as there are cores. Each task runs the learner's grader process
+(``python -m imaging_course.grader grade``, one sandbox worker each) in a temporary folder of
+its own that is removed when it ends. A learner whose grading crashes gets a row saying so;
+one that runs past the learner time limit is stopped (SIGTERM), and still gets the feedback of
+every check whose call had ended; the others are not affected. A learner whose worker dies is
+graded again on another one, and her row says so. Stopping `grade-all` itself (SIGTERM,
+SIGHUP, SIGINT) stops every learner's run the same way, leaves no process and no folder behind
+and writes the gradebook of what was graded; the next `grade-all` into the same folder keeps
+the reports newer than their submissions and grades the others. The output folder holds
+``gradebook.csv`` (learner, status, total, points per exercise and per check),
 ``feedback/<learner>.md``, ``reports/<learner>.json`` and ``logs/<learner>.log``.
 """
 
-import contextlib
 import csv
 import json
-import os
-import shutil
 import signal
-import subprocess
 import sys
-import tempfile
-import threading
-from concurrent.futures import ThreadPoolExecutor
+import uuid
 from pathlib import Path
 
+from imaging_course.grader import cluster
 from imaging_course.grader.limits import Limits
 from imaging_course.grader.report import render_feedback
 from imaging_course.grader.sandbox import Policy, SandboxUnavailableError
 
 LEARNER_TIMEOUT_SECONDS = 1800.0
 """Wall time for one learner's whole grading run, after which it is stopped."""
-STOP_GRACE_SECONDS = 30.0
-"""How long a stopped grading run may take to grade what ended and clean up before a SIGKILL."""
+STOPPED = "stopped with grade-all"
+"""Status of a learner whose run a stopped grade-all cut short (graded again on resume)."""
 
 
 def learner_folders(submissions: Path) -> list[Path]:
@@ -43,94 +42,57 @@ def learner_folders(submissions: Path) -> list[Path]:
     )
 
 
-def _grade_command(learner: Path, report: Path, extra: list[str]) -> list[str]:
-    """The grading command of one learner; ``extra`` may turn the held-out checks on."""
-    return [
-        sys.executable,
-        "-m",
-        "imaging_course.grader",
-        "grade",
-        "--no-held-out",
-        "--solutions",
-        str(learner),
-        "--grade-report",
-        str(report),
-        "--grade-workers",
-        "1",
-        "-q",
-        *extra,
-    ]
-
-
-class Batch:
-    """The learners' grading processes under way, so that a stop reaches every one."""
-
-    def __init__(self, out: Path, extra: list[str], timeout: float) -> None:
-        self.out, self.extra, self.timeout = out, extra, timeout
-        self.temporary = Path(tempfile.mkdtemp(prefix="grade-all-"))
-        self.running: set[subprocess.Popen] = set()
-        self.stopping = False
-        self.lock = threading.Lock()
-
-    def grade_one(self, learner: Path) -> dict:
-        """Grade one learner in a child process; the report, or a row saying what went wrong."""
-        report_path = self.out / "reports" / f"{learner.name}.json"
-        report_path.unlink(missing_ok=True)
-        log_path = self.out / "logs" / f"{learner.name}.log"
-        scratch = self.temporary / learner.name
-        scratch.mkdir()
-        status = "not graded: grade-all was stopped first"
-        with log_path.open("wb") as log, self.lock:
-            process = None
-            if not self.stopping:
-                process = subprocess.Popen(
-                    _grade_command(learner, report_path, self.extra),
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    env={**os.environ, "TMPDIR": str(scratch)},
-                )
-                self.running.add(process)
-        if process is not None:
-            try:
-                status = f"exit {process.wait(timeout=self.timeout)}"
-            except subprocess.TimeoutExpired:
-                self.stop(process)
-                status = f"stopped at the learner time limit of {self.timeout:g} s"
-            if self.stopping and not status.startswith("stopped"):
-                status = "stopped with grade-all"
-            with self.lock:
-                self.running.discard(process)
-        shutil.rmtree(scratch, ignore_errors=True)
-        if not report_path.is_file():
-            return {"learner": learner.name, "status": f"grading failed ({status})", "report": None}
+def earlier_row(learner: Path, out: Path) -> dict | None:
+    """The row of an earlier run to keep: its report is newer than every file of the
+    submission, and that run was not cut short by a stop; else None (grade her)."""
+    report_path = out / "reports" / f"{learner.name}.json"
+    if not report_path.is_file():
+        return None
+    newest = max((p.stat().st_mtime for p in learner.rglob("*") if p.is_file()), default=0.0)
+    if report_path.stat().st_mtime <= max(newest, learner.stat().st_mtime):
+        return None
+    try:
         report = json.loads(report_path.read_text(encoding="utf-8"))
-        graded = "graded" if status in {"exit 0", "exit 1"} else f"graded, {status}"
-        return {"learner": learner.name, "status": graded, "report": report}
+        status = report["grade_all"]["status"]
+    except (ValueError, KeyError, TypeError):
+        return None
+    if STOPPED in status:
+        return None
+    return {"learner": learner.name, "status": status, "report": report, "kept": True}
 
-    @staticmethod
-    def stop(process: subprocess.Popen) -> None:
-        """SIGTERM: the run grades what ended, writes its report and cleans up; then SIGKILL."""
-        with contextlib.suppress(ProcessLookupError):
-            process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout=STOP_GRACE_SECONDS)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
-    def stop_all(self) -> None:
-        """Stop every learner's run under way (and start no other)."""
-        with self.lock:
-            self.stopping = True
-            running = list(self.running)
-        for process in running:
-            with contextlib.suppress(ProcessLookupError):
-                process.send_signal(signal.SIGTERM)
-        for process in running:
-            self.stop(process)
+def row_of(result: dict, starts: list[str]) -> dict:
+    """The gradebook row of a task's result; ``starts`` are the workers the learner's
+    grading started on, in order (more than one: her worker was lost and she was retried)."""
+    status = result["status"]
+    if status.startswith("not graded"):
+        row_status = status
+    elif result["report"] is None:
+        row_status = f"grading failed ({status})"
+    elif status in {"exit 0", "exit 1"}:
+        row_status = "graded"
+    else:
+        row_status = f"graded, {status}"
+    lost = [worker for worker in starts[:-1] if worker != result["worker"]] or starts[:-1]
+    if lost:
+        row_status += (
+            f" (graded on worker {result['worker']} after worker {', '.join(lost)} was lost)"
+        )
+    return {"learner": result["learner"], "status": row_status, "report": result["report"]}
 
-    def close(self) -> None:
-        shutil.rmtree(self.temporary, ignore_errors=True)
+
+def _write_learner(out: Path, result: dict, row: dict) -> None:
+    """The report and log of a graded learner, on the instructor's side."""
+    (out / "logs" / f"{row['learner']}.log").write_bytes(result["log"])
+    report_path = out / "reports" / f"{row['learner']}.json"
+    report_path.unlink(missing_ok=True)
+    if row["report"] is not None:
+        row["report"]["grade_all"] = {
+            "status": row["status"],
+            "worker": result["worker"],
+            "seconds": round(result["seconds"], 3),
+        }
+        report_path.write_text(json.dumps(row["report"], indent=1) + "\n", encoding="utf-8")
 
 
 def write_gradebook(rows: list[dict], path: Path) -> None:
@@ -174,50 +136,49 @@ def grade_all(
     jobs: int,
     extra: list[str],
     timeout: float = LEARNER_TIMEOUT_SECONDS,
+    scheduler: str | None = None,
 ) -> int:
-    """Grade every learner folder in ``submissions`` into ``out``; 0 once the gradebook exists
-    (130 when stopped, with a gradebook of what was graded).
-
-    The references (and the held-out data, when asked for) are prepared once, before the
-    learners run in parallel, so that no two learner processes compute them at the same time.
-    """
+    """Grade every learner folder in ``submissions`` into ``out`` on the Dask cluster at
+    ``scheduler`` (None: a local cluster of ``jobs`` workers); 0 once the gradebook exists
+    (130 when stopped, with a gradebook of what was graded)."""
     learners = learner_folders(submissions)
-    try:
-        policy = Policy.detect(Limits(), confine="--grade-unconfined" not in extra, reads=learners)
-    except SandboxUnavailableError as exc:
-        print(f"grade-all: {exc}", file=sys.stderr)
-        return 4
-    print(policy.describe(), flush=True)
+    confine = "--grade-unconfined" not in extra
+    if scheduler is None:
+        try:
+            policy = Policy.detect(Limits(), confine=confine, reads=learners)
+        except SandboxUnavailableError as exc:
+            print(f"grade-all: {exc}", file=sys.stderr)
+            return 4
+        print(policy.describe(), flush=True)
     for name in ("reports", "feedback", "logs"):
         (out / name).mkdir(parents=True, exist_ok=True)
-    batch = Batch(out, extra, timeout)
     for name in ("SIGTERM", "SIGHUP"):
         signal.signal(getattr(signal, name), _raise_stop)
+    rows = {learner.name: earlier_row(learner, out) for learner in learners}
+    kept = [name for name, row in rows.items() if row is not None]
+    if kept:
+        print(f"kept {len(kept)} reports newer than their submissions: {', '.join(kept)}")
+    pending = [learner for learner in learners if rows[learner.name] is None]
+    run = cluster.ClassRun(uuid.uuid4().hex[:12], extra, timeout, confine)
     stopped = False
     try:
-        prepare = _grade_command(submissions, out / "reports" / ".prepare.json", extra)
-        subprocess.run(
-            [*prepare, "--grade-prepare-only"],
-            check=False,
-            stdout=subprocess.DEVNULL,
-            env={**os.environ, "TMPDIR": str(batch.temporary)},
-        )
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            futures = [pool.submit(batch.grade_one, learner) for learner in learners]
-            try:
-                rows = [future.result() for future in futures]
-            except KeyboardInterrupt:
-                stopped = True
-                batch.stop_all()
-                rows = [future.result() for future in futures]
-    except KeyboardInterrupt:  # during the preparation
+        with cluster.connect(scheduler, jobs) as client:
+
+            def keep(result: dict, starts: list[str]) -> None:
+                row = row_of(result, starts)
+                _write_learner(out, result, row)
+                rows[row["learner"]] = row
+
+            run.grade(client, pending, keep)
+    except KeyboardInterrupt:
         stopped = True
-        rows = [
-            {"learner": p.name, "status": "not graded: stopped", "report": None} for p in learners
-        ]
-    finally:
-        batch.close()
-    for row in rows:
+    for name, row in rows.items():
+        if row is None:
+            why = "stopped" if stopped else run.no_worker or "no result"
+            rows[name] = {"learner": name, "status": f"not graded: {why}", "report": None}
+            (out / "logs" / f"{name}.log").write_text(f"not graded: {why}\n", encoding="utf-8")
+    ordered = [rows[learner.name] for learner in learners]
+    for row in ordered:
         feedback = out / "feedback" / f"{row['learner']}.md"
         if row["report"] is None:
             feedback.write_text(
@@ -227,9 +188,9 @@ def grade_all(
             )
         else:
             feedback.write_text(render_feedback(row["report"]), encoding="utf-8")
-    write_gradebook(rows, out / "gradebook.csv")
-    graded = sum(row["report"] is not None for row in rows)
-    print(f"graded {graded} of {len(rows)} learners; gradebook: {out / 'gradebook.csv'}")
+    write_gradebook(ordered, out / "gradebook.csv")
+    graded = sum(row["report"] is not None for row in ordered)
+    print(f"graded {graded} of {len(ordered)} learners; gradebook: {out / 'gradebook.csv'}")
     if stopped:
         print("grade-all was stopped: exit status 130 (the gradebook holds what was graded)")
         return 130

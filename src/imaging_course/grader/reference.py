@@ -79,9 +79,19 @@ def fingerprint_of(root: Path, solutions_dir: Path) -> dict | None:
 
 
 def compute_references(
-    table: CheckTable, dataset: str, root: Path, solutions_dir: Path, sandbox: Sandbox
+    table: CheckTable,
+    dataset: str,
+    root: Path,
+    solutions_dir: Path,
+    sandbox: Sandbox,
+    *,
+    computed: dict[str, Any] | None = None,
 ) -> ReferenceSet:
-    """Run the reference solutions on ``root``; calls that read other calls' outputs run later."""
+    """Run the reference solutions on ``root``; calls that read other calls' outputs run later.
+
+    ``computed`` holds outputs already computed elsewhere (the LiTS EDA on a Dask cluster), by
+    call name; those calls do not run again."""
+    computed = computed or {}
     outputs: dict[str, Any] = {}
     args: dict[str, tuple] = {}
     remaining = table.calls_of(dataset)
@@ -90,6 +100,10 @@ def compute_references(
         context = ArgContext(Path(root), outputs)
         for spec in ready:
             args[spec.name] = spec.args(context)
+            if spec.name in computed:
+                outputs[spec.name] = computed[spec.name]
+        remaining = [spec for spec in remaining if spec.name not in computed]
+        ready = [spec for spec in ready if spec.name not in computed]
         runs = sandbox.run(
             [
                 Call(
