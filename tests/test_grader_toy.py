@@ -168,7 +168,9 @@ def _rows(root: Path) -> list[str]:
     return (root / "values.csv").read_text().splitlines()[1:]
 
 
-def test_stored_references_are_used_when_the_stamp_matches(toy_data, learner, tmp_path):
+def test_stored_references_are_used_while_the_data_is_unchanged_stamped_or_downloaded(
+    toy_data, learner, tmp_path
+):
     references = tmp_path / "ref"
     with Sandbox(workers=1) as sandbox:
         computed = compute_references(TOY_TABLE, "toy", toy_data, TOY_SOLUTIONS, sandbox)
@@ -187,6 +189,23 @@ def test_stored_references_are_used_when_the_stamp_matches(toy_data, learner, tm
     _, report = run_grader(learner, unstamped, references, tmp_path / "cache", "--no-held-out")
     assert report["data"]["toy[sample]"]["references"] == "live"
     assert report["percent"] == 100.0
+
+    # `make reference` on a download stores references that grading on it then uses, until a
+    # file of the download changes
+    download_references = tmp_path / "download-ref"
+    with Sandbox(workers=1) as sandbox:
+        computed = compute_references(TOY_TABLE, "toy", unstamped, TOY_SOLUTIONS, sandbox)
+    write_references(computed, download_references)
+    _, report = run_grader(
+        learner, unstamped, download_references, tmp_path / "cache", "--no-held-out"
+    )
+    assert report["data"]["toy[sample]"]["references"] == "stored"
+    (unstamped / "added-later.txt").write_text("a file the download did not have\n")
+    completed, report = run_grader(
+        learner, unstamped, download_references, tmp_path / "cache", "--no-held-out"
+    )
+    assert report["data"]["toy[sample]"]["references"] == "live"
+    assert "was made with another listing" in completed.stdout
 
 
 def test_references_are_written_with_the_data_fingerprint(toy_data, tmp_path):

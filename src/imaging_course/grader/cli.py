@@ -16,14 +16,12 @@ from pathlib import Path
 
 from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.registry import DATASETS
-from imaging_course.datasets.stamp import STAMP_NAME
 from imaging_course.grader.course import course_table
 from imaging_course.grader.gradebook import LEARNER_TIMEOUT_SECONDS, grade_all
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
     ReferenceError,
     compute_references,
-    data_fingerprint,
     write_references,
 )
 from imaging_course.grader.sandbox import Sandbox, SandboxUnavailableError
@@ -81,8 +79,9 @@ def _computed_on_cluster(scheduler: str | None, dataset: str, root: Path, soluti
 
 
 def make_reference(solutions_dir: Path, out: Path, scheduler: str | None = None) -> int:
-    """Run the reference solutions on the sample data and write the reference files (the
-    LiTS EDA per case on the Dask cluster at ``scheduler``, when given)."""
+    """Run the reference solutions on every dataset's folder (the sample, or a real download
+    given by ``<NAME>_DATA_DIR``) and write the reference files (the LiTS EDA per case on the
+    Dask cluster at ``scheduler``, when given)."""
     roots = {name: dataset.root() for name, dataset in DATASETS.items()}
     table = course_table()
     try:
@@ -92,8 +91,8 @@ def make_reference(solutions_dir: Path, out: Path, scheduler: str | None = None)
         return 1
     with sandbox:
         for dataset in table.datasets():
-            if data_fingerprint(roots[dataset]) is None:
-                print(f"{roots[dataset]}: no {STAMP_NAME} stamp; run `make data`", file=sys.stderr)
+            if not roots[dataset].is_dir():
+                print(f"make reference: {roots[dataset]} is not a folder", file=sys.stderr)
                 return 1
             try:
                 computed = _computed_on_cluster(scheduler, dataset, roots[dataset], solutions_dir)

@@ -6,9 +6,11 @@ data and writes one file per call to ``reference/<dataset>/<call>.json`` (arrays
 (:mod:`imaging_course.datasets.stamp`: dataset, scale, seed, version, a layout other than the
 default), the data folder and a digest of the reference solutions' sources. Grading uses the
 stored files only when they are of this grader's format and the fingerprint matches; for a
-real Kaggle download (no stamp of ours), data regenerated with another seed, edited solutions
-or references of an older format, the references are computed live from ``solutions/`` and
-the run says why.
+real Kaggle download the fingerprint is a digest of its file listing instead of the stamp, so
+`make reference LITS_DATA_DIR=/data/lits` stores references that grading on that download then
+uses. For data regenerated with another seed, a changed download, edited solutions or
+references of an older format, the references are computed live from ``solutions/`` and the
+run says why.
 """
 
 import dataclasses
@@ -20,7 +22,7 @@ from typing import Any
 
 from imaging_course.datasets.atomic import write_text_atomic
 from imaging_course.datasets.paths import REPO_ROOT
-from imaging_course.datasets.stamp import STAMP_NAME, read_stamp
+from imaging_course.datasets.stamp import read_stamp
 from imaging_course.grader import plain_data
 from imaging_course.grader.check_table import ArgContext, CheckTable
 from imaging_course.grader.sandbox import Call, Sandbox
@@ -53,14 +55,30 @@ class ReferenceSet:
     note: str = ""
 
 
-def data_fingerprint(root: Path) -> dict | None:
-    """The generator's stamp of the dataset folder and where it lies; None for data we did not
-    generate (no stamp, or a damaged one). The folder counts because the stored arguments
-    name it: references written in another checkout are stale here."""
+def data_fingerprint(root: Path) -> dict:
+    """What the references of the folder ``root`` depend on: the generator's stamp for data we
+    generated; for a folder without our stamp (a real Kaggle download), a digest of its file
+    listing (relative path, size and modification time of every file), which a copy, an
+    added or an edited file changes, read from directory entries without opening a file (the
+    131 LiTS volumes or the 12,000 SIIM files cost milliseconds). The folder counts too,
+    because the stored arguments name it: references written in another checkout are stale
+    here."""
+    root = Path(root).resolve()
     stamp = read_stamp(root)
-    if stamp is None:
-        return None
-    return {**stamp.fields(), "root": str(Path(root).resolve())}
+    if stamp is not None:
+        return {**stamp.fields(), "root": str(root)}
+    return {"listing": listing_digest(root), "root": str(root)}
+
+
+def listing_digest(root: Path) -> str:
+    """A short digest of every file under ``root``: relative path, size, modification time."""
+    digest = hashlib.sha256()
+    for path in sorted(root.rglob("*")):
+        if path.is_file():
+            status = path.stat()
+            entry = f"{path.relative_to(root)}\0{status.st_size}\0{status.st_mtime_ns}\0"
+            digest.update(entry.encode("utf-8", "surrogateescape"))
+    return digest.hexdigest()[:16]
 
 
 def solutions_digest(solutions_dir: Path) -> str:
@@ -71,11 +89,9 @@ def solutions_digest(solutions_dir: Path) -> str:
     return digest.hexdigest()[:16]
 
 
-def fingerprint_of(root: Path, solutions_dir: Path) -> dict | None:
-    """What stored references must match: the data's fingerprint and the solutions' digest;
-    None for data we did not generate."""
-    data = data_fingerprint(root)
-    return None if data is None else {**data, "solutions": solutions_digest(solutions_dir)}
+def fingerprint_of(root: Path, solutions_dir: Path) -> dict:
+    """What stored references must match: the data's fingerprint and the solutions' digest."""
+    return {**data_fingerprint(root), "solutions": solutions_digest(solutions_dir)}
 
 
 def compute_references(
@@ -165,8 +181,6 @@ def load_references(
     fingerprint of the data and of ``solutions_dir``; else one line saying why not."""
     fingerprint = fingerprint_of(root, solutions_dir)
     target = folder / dataset
-    if fingerprint is None:
-        return f"{root} has no {STAMP_NAME} stamp of the course's generator"
     if not target.is_dir():
         return f"no stored references in {target} (`make reference` writes them)"
     outputs, args = {}, {}
