@@ -40,7 +40,7 @@ from imaging_course.datasets.siim.radiograph import (
 from imaging_course.datasets.siim.rle import NO_MASK, encode_siim_rle
 from imaging_course.datasets.stamp import Stamp
 
-SIIM_GENERATOR_VERSION = "3"
+SIIM_GENERATOR_VERSION = "4"
 """Bump when the bytes written for a seed change: old folders then read as foreign."""
 
 LABEL_SEPARATORS = {STAGE1: ", ", STAGE2: ","}
