@@ -93,11 +93,33 @@ def derived(key: str, outputs: dict[str, object], root: Path) -> object:
     if name == "siim_median_area_cm2":
         masks = outputs["mask_statistics"]
         return masks.loc[masks["view"] == part, "area_cm2"].median()
+    if name in SIIM_GEOMETRY_KEYS:
+        return derived_siim_geometry(name, part, outputs["mask_geometry"])
     if name == "siim_impossible_age_values":
         table = outputs["scan_dicom_headers"]["table"]
         impossible = table[table["image_id"].isin(outputs["demographics"]["impossible_ages"])]
         return ", ".join(f"{age:g}" for age in impossible["age"])
     raise AssertionError(f"glue key {key!r} names no grader call and no derived value")
+
+
+SIIM_GEOMETRY_KEYS = (
+    "siim_masks_per_image",
+    "siim_overlapping_images",
+    "siim_side_counts",
+    "siim_median_area_fraction",
+)
+
+
+def derived_siim_geometry(name: str, part: str, geometry: pd.DataFrame) -> object:
+    """The SIIM page's summaries of the ``mask_geometry`` table."""
+    if name == "siim_masks_per_image":
+        counts = geometry["masks"].value_counts().sort_index()
+        return ", ".join(f"{n} on {count}" for n, count in counts.items())
+    if name == "siim_overlapping_images":
+        return int(geometry["overlapping"].sum())
+    if name == "siim_side_counts":
+        return int((geometry["side"] == part).sum())
+    return geometry.loc[geometry["view"] == part, "area_fraction"].median()
 
 
 def derived_lits(name: str, outputs: dict[str, object]) -> object:
