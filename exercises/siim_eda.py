@@ -312,6 +312,34 @@ def mask_geometry(root: Path | str) -> pd.DataFrame:
     raise NotImplementedError("mask_geometry: write it, then run `make grade`")
 
 
+def header_consistency(root: Path | str) -> dict:
+    """Whether every readable image (both splits) is stored alike, and which files are not.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    dict
+        ``"values"``: for each of ``TransferSyntaxUID`` (from the file meta group),
+        ``PhotometricInterpretation``, ``BitsAllocated``, ``BitsStored``, ``Rows`` and
+        ``Columns``, a dict from each value found (as text: ``"1.2.840.10008.1.2.4.50"``,
+        ``"MONOCHROME2"``, ``"8"``, ``"1024"``; ``""`` when absent) to the number of files
+        holding it. ``"differing"``: list of ``{"image_id", "attribute", "value", "usual"}``,
+        one per file and attribute whose value is not the most common one (``usual``), sorted
+        by image id then attribute.
+
+    Hints
+    -----
+    - ``dataset.file_meta.TransferSyntaxUID``: the transfer syntax is in the file meta
+      group, which ``dcmread(path, stop_before_pixels=True)`` reads too.
+    - ``collections.Counter(values).most_common(1)`` gives the usual value.
+    """
+    raise NotImplementedError("header_consistency: write it, then run `make grade`")
+
+
 def split_comparison(root: Path | str) -> dict:
     """Whether the test split looks like the training split, and whether its images can be
     grouped by patient.

@@ -28,7 +28,7 @@ import math
 import re
 import struct
 import warnings
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -847,6 +847,76 @@ def mask_geometry(root: Path | str) -> pd.DataFrame:
         )
     columns = ["image_id", "view", "masks", "overlapping", "area_fraction", "side"]
     return pd.DataFrame(rows, columns=columns).astype({"masks": "int64", "overlapping": bool})
+
+
+CONSISTENCY_ATTRIBUTES = (
+    "TransferSyntaxUID",
+    "PhotometricInterpretation",
+    "BitsAllocated",
+    "BitsStored",
+    "Rows",
+    "Columns",
+)
+"""Attributes that decide how a file's pixels decode and compare, in report order."""
+
+
+def _consistency_value(dataset: pydicom.Dataset, attribute: str) -> str:
+    """One attribute of :data:`CONSISTENCY_ATTRIBUTES` as text (``""`` when absent); the
+    transfer syntax is in the file meta group, not in the data set."""
+    if attribute == "TransferSyntaxUID":
+        return str(dataset.file_meta.get("TransferSyntaxUID", ""))
+    return str(dataset.get(attribute, ""))
+
+
+def header_consistency(root: Path | str) -> dict:
+    """Whether every readable image (both splits) is stored alike, and which files are not.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    dict
+        ``"values"``: for each of ``TransferSyntaxUID`` (from the file meta group),
+        ``PhotometricInterpretation``, ``BitsAllocated``, ``BitsStored``, ``Rows`` and
+        ``Columns``, a dict from each value found (as text: ``"1.2.840.10008.1.2.4.50"``,
+        ``"MONOCHROME2"``, ``"8"``, ``"1024"``; ``""`` when absent) to the number of files
+        holding it. ``"differing"``: list of ``{"image_id", "attribute", "value", "usual"}``,
+        one per file and attribute whose value is not the most common one (``usual``), sorted
+        by image id then attribute.
+
+    Hints
+    -----
+    - ``dataset.file_meta.TransferSyntaxUID``: the transfer syntax is in the file meta
+      group, which ``dcmread(path, stop_before_pixels=True)`` reads too.
+    - ``collections.Counter(values).most_common(1)`` gives the usual value.
+    """
+    root = Path(root)
+    table = scan_dicom_headers(root)["table"]
+    paths = {
+        siim_image_id(path): path for split in SPLITS for path in find_siim_images(root, split)
+    }
+    values: dict[str, dict[str, str]] = {name: {} for name in CONSISTENCY_ATTRIBUTES}
+    with _bare_age_warnings_silenced(), _vr_mismatch_tolerated():
+        for image_id in table["image_id"]:
+            dataset = pydicom.dcmread(paths[image_id], stop_before_pixels=True)
+            for attribute in CONSISTENCY_ATTRIBUTES:
+                values[attribute][image_id] = _consistency_value(dataset, attribute)
+    counts = {attribute: dict(Counter(found.values())) for attribute, found in values.items()}
+    differing = []
+    for attribute, found in values.items():
+        if not found:
+            continue
+        usual = Counter(found.values()).most_common(1)[0][0]
+        differing += [
+            {"image_id": image_id, "attribute": attribute, "value": value, "usual": usual}
+            for image_id, value in found.items()
+            if value != usual
+        ]
+    differing.sort(key=lambda entry: (entry["image_id"], entry["attribute"]))
+    return {"values": counts, "differing": differing}
 
 
 def split_comparison(root: Path | str) -> dict:

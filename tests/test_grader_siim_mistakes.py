@@ -27,6 +27,7 @@ SEVERAL_CASES = [
     ("siim-prevalence-interval", "Your intervals are Wald intervals"),
     ("siim-mask-side", "Your sides are swapped"),
     ("siim-mask-area-fraction", "area_fraction is an area in mm2"),
+    ("siim-header-consistency", "it is not in the data set but in the file meta group"),
     ("siim-split-shares", "column holds counts of images"),
 ]
 

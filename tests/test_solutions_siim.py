@@ -39,6 +39,7 @@ PUBLIC = (
     "data_quality_report",
     "pneumothorax_prevalence",
     "mask_geometry",
+    "header_consistency",
     "split_comparison",
 )
 IMAGE_FOLDERS = ("dicom-images-train", "dicom-images-test")
@@ -623,6 +624,49 @@ def test_split_comparison_shares_and_patient_groups(siim_tiny, scan):
         ),
     }
     assert several, "the tiny set must hold images that share a PatientID (the copies)"
+
+
+HEADER_VARIANTS = {
+    # planted kind: the attributes (as the solution names them) it stores otherwise
+    "uncompressed_12bit": {"TransferSyntaxUID", "BitsAllocated", "BitsStored"},
+    "monochrome1": {"PhotometricInterpretation"},
+    "downsized": {"Rows", "Columns"},
+}
+
+
+def test_header_consistency_finds_the_planted_variants_from_raw_headers(siim_tiny, scan):
+    headers = _readable_headers(siim_tiny, scan)
+    expected_values: dict[str, dict[str, int]] = {}
+    for dataset in headers.values():
+        found = {
+            "TransferSyntaxUID": str(dataset.file_meta.TransferSyntaxUID),
+            "PhotometricInterpretation": _raw_text(dataset, "PhotometricInterpretation"),
+            "BitsAllocated": str(dataset.BitsAllocated),
+            "BitsStored": str(dataset.BitsStored),
+            "Rows": str(dataset.Rows),
+            "Columns": str(dataset.Columns),
+        }
+        for attribute, value in found.items():
+            counts = expected_values.setdefault(attribute, {})
+            counts[value] = counts.get(value, 0) + 1
+    planted = {
+        (Path(entry["path"]).stem, attribute)
+        for entry in _planted(siim_tiny, *HEADER_VARIANTS)
+        for attribute in HEADER_VARIANTS[entry["kind"]]
+    }
+
+    result = solution.header_consistency(siim_tiny)
+
+    assert result["values"] == expected_values
+    assert {(entry["image_id"], entry["attribute"]) for entry in result["differing"]} == planted
+    assert len(planted) == 6, "the tiny set must hold each header variant"
+    keys = [(entry["image_id"], entry["attribute"]) for entry in result["differing"]]
+    assert keys == sorted(keys)
+    for entry in result["differing"]:
+        assert entry["usual"] == max(
+            expected_values[entry["attribute"]], key=expected_values[entry["attribute"]].get
+        )
+        assert entry["value"] != entry["usual"]
 
 
 @pytest.mark.parametrize("name", PUBLIC)

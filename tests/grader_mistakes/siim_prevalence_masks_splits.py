@@ -1,7 +1,8 @@
 """Several mistakes in one submission, each breaking its own check (one grading run for all):
 pneumothorax_prevalence counting rows of train-rle.csv and giving Wald intervals,
 mask_geometry with the patient's sides swapped and the area in mm2 from PixelSpacing,
-split_comparison with counts where shares are asked."""
+header_consistency looking for the transfer syntax in the data set instead of the file meta
+group, split_comparison with counts where shares are asked."""
 
 import math
 from pathlib import Path
@@ -39,6 +40,14 @@ def mask_geometry(root):
     # MISTAKE: an area in mm2 from the unreliable PixelSpacing instead of a share of the image
     geometry["area_fraction"] = (pixels * header["pixel_spacing_mm"] ** 2).to_numpy()
     return geometry
+
+
+def _consistency_value(dataset, attribute):
+    return str(dataset.get(attribute, ""))  # MISTAKE: TransferSyntaxUID is in file_meta only
+
+
+base._consistency_value = _consistency_value
+header_consistency = base.header_consistency
 
 
 def split_comparison(root):

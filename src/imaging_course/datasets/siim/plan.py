@@ -224,4 +224,11 @@ def plan_siim(scale: SiimScale, seed: int, layout: str = STAGE1) -> list[SiimRec
     for age in AGE_OUTLIERS:
         index = next(taken)
         records[index] = replace(records[index], header=replace(records[index].header, age=age))
+    for kind in planted.HEADER_VARIANTS:
+        index = next(taken)
+        header = records[index].header
+        if kind == planted.DOWNSIZED:
+            spacing = float(header.pixel_spacing) * planted.DOWNSIZE_FACTOR
+            header = replace(header, pixel_spacing=f"{spacing:.3f}")
+        records[index] = replace(records[index], header=header, planted=kind)
     return records

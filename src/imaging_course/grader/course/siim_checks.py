@@ -27,6 +27,7 @@ from imaging_course.grader.course.common import COUNT, HU, STAT, integer_overflo
 from imaging_course.grader.course.siim_detectors import (
     age_string,
     area_not_fraction,
+    bits_from_dtype,
     csv_rows,
     mask_values,
     pixels_not_cm2,
@@ -35,6 +36,7 @@ from imaging_course.grader.course.siim_detectors import (
     rle_row_major,
     side_swapped,
     split_counts,
+    transfer_syntax_not_in_meta,
     unreadable_crash,
     wald_interval,
 )
@@ -84,6 +86,7 @@ CALLS = (
     call("data_quality_report"),
     call("pneumothorax_prevalence"),
     call("mask_geometry"),
+    call("header_consistency"),
     call("split_comparison"),
 )
 """Every call of the exercise (each named as its reference file is)."""
@@ -243,6 +246,19 @@ CHECKS = (
         None,
         Table("image_id", {"side": Exact()}),
         detectors=(side_swapped, rle_row_major),
+    ),
+    Check(
+        "siim-header-consistency",
+        "header_consistency",
+        None,
+        Fields(
+            {
+                "values": Exact(),
+                "differing": Records(("image_id", "attribute", "value"), "differing values"),
+            }
+        ),
+        points=2,
+        detectors=(transfer_syntax_not_in_meta, bits_from_dtype),
     ),
     Check(
         "siim-split-shares",

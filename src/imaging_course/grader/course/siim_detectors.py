@@ -5,7 +5,8 @@ Each is a function of :class:`~imaging_course.grader.detectors.Evidence` that
 :mod:`imaging_course.grader.detectors` for the rules): counting CSV rows instead of images,
 misreading the competition's RLE, areas in the wrong unit, a misread DICOM age, one unreadable
 file that stops a whole scan, prevalence over CSV rows, Wald intervals, the patient's sides
-swapped, a share of the image computed from the unreliable spacing, splits compared by counts.
+swapped, a share of the image computed from the unreliable spacing, splits compared by counts,
+the transfer syntax sought outside the file meta group, BitsStored read from the dtype.
 """
 
 import math
@@ -366,4 +367,33 @@ def split_counts(evidence: Evidence) -> str | None:
                 f"({sizes['train']} training images, {sizes['test']} test images), so counts "
                 "cannot be compared: divide by the split's number of images."
             )
+    return None
+
+
+def transfer_syntax_not_in_meta(evidence: Evidence) -> str | None:
+    """The transfer syntax looked up in the data set, where it never is, instead of the file
+    meta group."""
+    if not isinstance(evidence.got, dict) or not isinstance(evidence.got.get("values"), dict):
+        return None
+    found = evidence.got["values"].get("TransferSyntaxUID")
+    if isinstance(found, dict) and set(found) <= {"", "None"} and found:
+        return (
+            "No file has a TransferSyntaxUID in your values: it is not in the data set but in "
+            "the file meta group, dataset.file_meta.TransferSyntaxUID."
+        )
+    return None
+
+
+def bits_from_dtype(evidence: Evidence) -> str | None:
+    """BitsStored taken from the decoded array's dtype (8 or 16) instead of the header."""
+    if not isinstance(evidence.got, dict) or not isinstance(evidence.got.get("values"), dict):
+        return None
+    expected = evidence.expected["values"]
+    stored = evidence.got["values"].get("BitsStored")
+    if stored != expected["BitsStored"] and stored == expected["BitsAllocated"]:
+        return (
+            "Your BitsStored are the bits allocated per pixel (the array's dtype): BitsStored "
+            "says how many of them hold the value (12 of 16 in a 12-bit image). Read the "
+            "header's BitsStored."
+        )
     return None
