@@ -105,7 +105,7 @@ def _clean_files(root: Path) -> list[Path]:
 
 def test_every_clean_file_carries_the_real_header(tiny_siim):
     files = _clean_files(tiny_siim)
-    assert len(files) >= 25
+    assert len(files) >= 20  # 30 files less the damaged and the header variants
     for path in files:
         raw = path.read_bytes()
         assert raw[:128] == bytes(128), path
