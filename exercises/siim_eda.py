@@ -245,3 +245,127 @@ def data_quality_report(root: Path | str) -> dict:
       from empty.
     """
     raise NotImplementedError("data_quality_report: write it, then run `make grade`")
+
+
+def pneumothorax_prevalence(root: Path | str) -> pd.DataFrame:
+    """Share of images with pneumothorax by view, by sex and by age band, each with its
+    95% Wilson interval.
+
+    Counts images, not rows of the label CSV: an image with three masks is one positive
+    image. The images are the labelled training images with a readable file.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, in this order: ``view=AP``, ``view=PA``, ``sex=F``, ``sex=M``,
+        then ``age=0-19``, ``age=20-39``, ``age=40-59``, ``age=60-79``, ``age=80-120`` (ages
+        in years, ``low <= age < high``, the last band closed at 120; impossible and missing
+        ages fall in no band). Columns: ``group`` (str, as above), ``images`` (int, images of
+        the group), ``positive`` (int, those with at least one mask), ``prevalence`` (float,
+        positive / images), ``ci_low``, ``ci_high`` (float, the 95% Wilson score interval of
+        the prevalence). A group without images has prevalence and interval NaN.
+
+    Hints
+    -----
+    - Group the header table (:func:`scan_dicom_headers`) joined with one row per ImageId of
+      the CSV.
+    - The Wilson interval: ``scipy.stats.binomtest(k, n).proportion_ci(0.95,
+      method="wilson")``, or ``statsmodels.stats.proportion.proportion_confint(k, n,
+      method="wilson")``. The Wald interval p +- 1.96 sqrt(p(1 - p) / n) is [0, 0] when no
+      image of a group is positive: not a statement of certainty anyone should make.
+    """
+    raise NotImplementedError("pneumothorax_prevalence: write it, then run `make grade`")
+
+
+def mask_geometry(root: Path | str) -> pd.DataFrame:
+    """How many masks each positive image has, whether they overlap, how much of the image
+    they cover, and on which of the patient's sides they lie.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per positive training image with a readable file, sorted by image id.
+        Columns: ``image_id``, ``view``; ``masks`` (int, the image's mask rows in the label
+        CSV); ``overlapping`` (bool, some pixel lies in two or more of its masks);
+        ``area_fraction`` (float, pixels of the union of its masks / (Rows x Columns): a
+        share of the image, which needs no PixelSpacing); ``side`` (``"right"``, ``"left"``
+        or ``"both"``: the patient's side of each mask, that of the mean column of its
+        pixels, and ``"both"`` when the image has masks on each side).
+
+    Hints
+    -----
+    - Decode every row with your :func:`decode_rle`; ``np.sum`` of the boolean masks per
+      pixel counts how many masks cover it.
+    - A chest film is viewed as if facing the patient: the patient's right lung is on the
+      image's left (low column numbers), whatever the view (PA or AP).
+    """
+    raise NotImplementedError("mask_geometry: write it, then run `make grade`")
+
+
+def header_consistency(root: Path | str) -> dict:
+    """Whether every readable image (both splits) is stored alike, and which files are not.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    dict
+        ``"values"``: for each of ``TransferSyntaxUID`` (from the file meta group),
+        ``PhotometricInterpretation``, ``BitsAllocated``, ``BitsStored``, ``Rows`` and
+        ``Columns``, a dict from each value found (as text: ``"1.2.840.10008.1.2.4.50"``,
+        ``"MONOCHROME2"``, ``"8"``, ``"1024"``; ``""`` when absent) to the number of files
+        holding it. ``"differing"``: list of ``{"image_id", "attribute", "value", "usual"}``,
+        one per file and attribute whose value is not the most common one (``usual``), sorted
+        by image id then attribute.
+
+    Hints
+    -----
+    - ``dataset.file_meta.TransferSyntaxUID``: the transfer syntax is in the file meta
+      group, which ``dcmread(path, stop_before_pixels=True)`` reads too.
+    - ``collections.Counter(values).most_common(1)`` gives the usual value.
+    """
+    raise NotImplementedError("header_consistency: write it, then run `make grade`")
+
+
+def split_comparison(root: Path | str) -> dict:
+    """Whether the test split looks like the training split, and whether its images can be
+    grouped by patient.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    dict
+        ``"images"``: ``{"train": n, "test": n}``, readable images of each split;
+        ``"shares"``: pandas.DataFrame with one row per group of
+        :func:`pneumothorax_prevalence` (same names, same order): ``group``, ``train`` and
+        ``test`` (float, share of the split's readable images in the group: images of the
+        group / images of the split; NaN for a split without images), ``difference`` (float,
+        test minus train);
+        ``"patients"``: ``{"patients": n (distinct non-empty PatientIDs over both splits),
+        "patients_with_several_images": n, "largest_group": n (most images of one
+        PatientID), "patients_in_both_splits": n}``.
+
+    Hints
+    -----
+    - The splits differ in size, so compare shares, not counts.
+    - ``table.groupby("patient_id")["split"].agg(["size", "nunique"])`` counts a patient's
+      images and splits at once.
+    """
+    raise NotImplementedError("split_comparison: write it, then run `make grade`")

@@ -28,7 +28,7 @@ import math
 import re
 import struct
 import warnings
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -38,6 +38,7 @@ import pandas as pd
 import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
+from scipy.stats import binomtest
 
 from imaging_course.datasets.siim.layout import (
     find_siim_images,
@@ -675,4 +676,297 @@ def data_quality_report(root: Path | str) -> dict:
         "impossible_ages": demographics(table)["impossible_ages"],
         "files_without_row": labels["files_without_row"],
         "rows_without_file": labels["rows_without_file"],
+    }
+
+
+AGE_BANDS = ((0.0, 20.0, "0-19"), (20.0, 40.0, "20-39"), (40.0, 60.0, "40-59"),
+             (60.0, 80.0, "60-79"), (80.0, 120.0, "80-120"))  # fmt: skip
+"""Age bands (years, ``low <= age < high``; the last one closed at 120) of the prevalence."""
+
+SEXES = ("F", "M")
+"""Values of PatientSex counted by :func:`pneumothorax_prevalence`."""
+
+CONFIDENCE = 0.95
+"""Confidence level of the prevalence intervals."""
+
+
+def _labelled_train_images(root: Path, table: pd.DataFrame) -> pd.DataFrame:
+    """The header rows of the labelled training images with a readable file, one per image,
+    with ``masks``: its number of mask rows in the label CSV (0 for a negative)."""
+    labels = _labels(root)
+    masks = (labels["EncodedPixels"] != NO_MASK).groupby(labels["ImageId"]).sum()
+    train = table[table["split"] == "train"]
+    train = train[train["image_id"].isin(masks.index)].copy()
+    train["masks"] = train["image_id"].map(masks).astype("int64")
+    return train
+
+
+def _age_band(years: float) -> str:
+    """The label of the :data:`AGE_BANDS` band holding ``years``; ``""`` for none."""
+    for low, high, label in AGE_BANDS:
+        if low <= years < high:
+            return label
+    *_, (_, oldest, label) = AGE_BANDS
+    return label if years == oldest else ""
+
+
+def _groups(images: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    """(name, membership) of the groups of :func:`pneumothorax_prevalence`, in its order."""
+    bands = images["age"].map(_age_band)
+    groups = [(f"view={view}", images["view"] == view) for view in VIEWS]
+    groups += [(f"sex={sex}", images["sex"] == sex) for sex in SEXES]
+    return groups + [(f"age={label}", bands == label) for *_, label in AGE_BANDS]
+
+
+def _wilson_interval(positive: int, images: int) -> tuple[float, float]:
+    """The Wilson score interval (at :data:`CONFIDENCE`) of ``positive`` out of ``images``;
+    NaN, NaN for no images.
+
+    Wilson, not Wald (p +- z sqrt(p(1 - p) / n)): at a prevalence of 0 or 1 the Wald interval
+    shrinks to a point, and near them it leaves [0, 1], exactly where small groups (the oldest
+    patients, a rare view) put it. SciPy's ``binomtest`` computes the Wilson interval.
+    """
+    if images == 0:
+        return math.nan, math.nan
+    interval = binomtest(positive, images).proportion_ci(CONFIDENCE, method="wilson")
+    return float(interval.low), float(interval.high)
+
+
+def pneumothorax_prevalence(root: Path | str) -> pd.DataFrame:
+    """Share of images with pneumothorax by view, by sex and by age band, each with its
+    95% Wilson interval.
+
+    Counts images, not rows of the label CSV: an image with three masks is one positive
+    image. The images are the labelled training images with a readable file.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per group, in this order: ``view=AP``, ``view=PA``, ``sex=F``, ``sex=M``,
+        then ``age=0-19``, ``age=20-39``, ``age=40-59``, ``age=60-79``, ``age=80-120`` (ages
+        in years, ``low <= age < high``, the last band closed at 120; impossible and missing
+        ages fall in no band). Columns: ``group`` (str, as above), ``images`` (int, images of
+        the group), ``positive`` (int, those with at least one mask), ``prevalence`` (float,
+        positive / images), ``ci_low``, ``ci_high`` (float, the 95% Wilson score interval of
+        the prevalence). A group without images has prevalence and interval NaN.
+
+    Hints
+    -----
+    - Group the header table (:func:`scan_dicom_headers`) joined with one row per ImageId of
+      the CSV.
+    - The Wilson interval: ``scipy.stats.binomtest(k, n).proportion_ci(0.95,
+      method="wilson")``, or ``statsmodels.stats.proportion.proportion_confint(k, n,
+      method="wilson")``. The Wald interval p +- 1.96 sqrt(p(1 - p) / n) is [0, 0] when no
+      image of a group is positive: not a statement of certainty anyone should make.
+    """
+    root = Path(root)
+    images = _labelled_train_images(root, scan_dicom_headers(root)["table"])
+    positive = images["masks"] > 0
+    rows = []
+    for group, members in _groups(images):
+        n_images, n_positive = int(members.sum()), int((members & positive).sum())
+        low, high = _wilson_interval(n_positive, n_images)
+        rows.append(
+            {
+                "group": group,
+                "images": n_images,
+                "positive": n_positive,
+                "prevalence": n_positive / n_images if n_images else math.nan,
+                "ci_low": low,
+                "ci_high": high,
+            }
+        )
+    return pd.DataFrame(rows, columns=["group", "images", "positive", "prevalence", "ci_low",
+                                       "ci_high"])  # fmt: skip
+
+
+def _patient_side(mask: np.ndarray) -> str:
+    """The patient's side of one mask: that of its pixels' mean column. A chest film is read
+    as if facing the patient, so the image's left half shows the patient's right lung."""
+    columns = np.nonzero(mask)[1]
+    return "right" if columns.mean() < mask.shape[1] / 2 else "left"
+
+
+def mask_geometry(root: Path | str) -> pd.DataFrame:
+    """How many masks each positive image has, whether they overlap, how much of the image
+    they cover, and on which of the patient's sides they lie.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per positive training image with a readable file, sorted by image id.
+        Columns: ``image_id``, ``view``; ``masks`` (int, the image's mask rows in the label
+        CSV); ``overlapping`` (bool, some pixel lies in two or more of its masks);
+        ``area_fraction`` (float, pixels of the union of its masks / (Rows x Columns): a
+        share of the image, which needs no PixelSpacing); ``side`` (``"right"``, ``"left"``
+        or ``"both"``: the patient's side of each mask, that of the mean column of its
+        pixels, and ``"both"`` when the image has masks on each side).
+
+    Hints
+    -----
+    - Decode every row with your :func:`decode_rle`; ``np.sum`` of the boolean masks per
+      pixel counts how many masks cover it.
+    - A chest film is viewed as if facing the patient: the patient's right lung is on the
+      image's left (low column numbers), whatever the view (PA or AP).
+    """
+    root = Path(root)
+    table = scan_dicom_headers(root)["table"]
+    headers = table[table["split"] == "train"].set_index("image_id")
+    labels = _labels(root)
+    masks = labels[(labels["EncodedPixels"] != NO_MASK) & labels["ImageId"].isin(headers.index)]
+    rows = []
+    for image_id, image_rows in masks.groupby("ImageId", sort=True):
+        header = headers.loc[image_id]
+        height, width = int(header["rows"]), int(header["columns"])
+        cover = np.zeros((height, width), dtype=np.int32)  # masks over each pixel
+        sides = set()
+        for rle in image_rows["EncodedPixels"]:
+            mask = decode_rle(rle, width, height) > 0
+            cover += mask
+            if mask.any():
+                sides.add(_patient_side(mask))
+        rows.append(
+            {
+                "image_id": image_id,
+                "view": header["view"],
+                "masks": len(image_rows),
+                "overlapping": bool((cover > 1).any()),
+                "area_fraction": np.count_nonzero(cover) / (height * width),
+                "side": "both" if len(sides) > 1 else "".join(sides),
+            }
+        )
+    columns = ["image_id", "view", "masks", "overlapping", "area_fraction", "side"]
+    return pd.DataFrame(rows, columns=columns).astype({"masks": "int64", "overlapping": bool})
+
+
+CONSISTENCY_ATTRIBUTES = (
+    "TransferSyntaxUID",
+    "PhotometricInterpretation",
+    "BitsAllocated",
+    "BitsStored",
+    "Rows",
+    "Columns",
+)
+"""Attributes that decide how a file's pixels decode and compare, in report order."""
+
+
+def _consistency_value(dataset: pydicom.Dataset, attribute: str) -> str:
+    """One attribute of :data:`CONSISTENCY_ATTRIBUTES` as text (``""`` when absent); the
+    transfer syntax is in the file meta group, not in the data set."""
+    if attribute == "TransferSyntaxUID":
+        return str(dataset.file_meta.get("TransferSyntaxUID", ""))
+    return str(dataset.get(attribute, ""))
+
+
+def header_consistency(root: Path | str) -> dict:
+    """Whether every readable image (both splits) is stored alike, and which files are not.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    dict
+        ``"values"``: for each of ``TransferSyntaxUID`` (from the file meta group),
+        ``PhotometricInterpretation``, ``BitsAllocated``, ``BitsStored``, ``Rows`` and
+        ``Columns``, a dict from each value found (as text: ``"1.2.840.10008.1.2.4.50"``,
+        ``"MONOCHROME2"``, ``"8"``, ``"1024"``; ``""`` when absent) to the number of files
+        holding it. ``"differing"``: list of ``{"image_id", "attribute", "value", "usual"}``,
+        one per file and attribute whose value is not the most common one (``usual``), sorted
+        by image id then attribute.
+
+    Hints
+    -----
+    - ``dataset.file_meta.TransferSyntaxUID``: the transfer syntax is in the file meta
+      group, which ``dcmread(path, stop_before_pixels=True)`` reads too.
+    - ``collections.Counter(values).most_common(1)`` gives the usual value.
+    """
+    root = Path(root)
+    table = scan_dicom_headers(root)["table"]
+    paths = {
+        siim_image_id(path): path for split in SPLITS for path in find_siim_images(root, split)
+    }
+    values: dict[str, dict[str, str]] = {name: {} for name in CONSISTENCY_ATTRIBUTES}
+    with _bare_age_warnings_silenced(), _vr_mismatch_tolerated():
+        for image_id in table["image_id"]:
+            dataset = pydicom.dcmread(paths[image_id], stop_before_pixels=True)
+            for attribute in CONSISTENCY_ATTRIBUTES:
+                values[attribute][image_id] = _consistency_value(dataset, attribute)
+    counts = {attribute: dict(Counter(found.values())) for attribute, found in values.items()}
+    differing = []
+    for attribute, found in values.items():
+        if not found:
+            continue
+        usual = Counter(found.values()).most_common(1)[0][0]
+        differing += [
+            {"image_id": image_id, "attribute": attribute, "value": value, "usual": usual}
+            for image_id, value in found.items()
+            if value != usual
+        ]
+    differing.sort(key=lambda entry: (entry["image_id"], entry["attribute"]))
+    return {"values": counts, "differing": differing}
+
+
+def split_comparison(root: Path | str) -> dict:
+    """Whether the test split looks like the training split, and whether its images can be
+    grouped by patient.
+
+    Parameters
+    ----------
+    root : pathlib.Path or str
+        The SIIM folder.
+
+    Returns
+    -------
+    dict
+        ``"images"``: ``{"train": n, "test": n}``, readable images of each split;
+        ``"shares"``: pandas.DataFrame with one row per group of
+        :func:`pneumothorax_prevalence` (same names, same order): ``group``, ``train`` and
+        ``test`` (float, share of the split's readable images in the group: images of the
+        group / images of the split; NaN for a split without images), ``difference`` (float,
+        test minus train);
+        ``"patients"``: ``{"patients": n (distinct non-empty PatientIDs over both splits),
+        "patients_with_several_images": n, "largest_group": n (most images of one
+        PatientID), "patients_in_both_splits": n}``.
+
+    Hints
+    -----
+    - The splits differ in size, so compare shares, not counts.
+    - ``table.groupby("patient_id")["split"].agg(["size", "nunique"])`` counts a patient's
+      images and splits at once.
+    """
+    table = scan_dicom_headers(Path(root))["table"]
+    sizes = {split: int((table["split"] == split).sum()) for split in SPLITS}
+    rows = []
+    for group, members in _groups(table):
+        shares = {
+            split: int((members & (table["split"] == split)).sum()) / sizes[split]
+            if sizes[split]
+            else math.nan
+            for split in SPLITS
+        }
+        rows.append({"group": group, **shares, "difference": shares["test"] - shares["train"]})
+    patients = table[table["patient_id"] != ""].groupby("patient_id")["split"]
+    per_patient = patients.agg(["size", "nunique"])
+    return {
+        "images": sizes,
+        "shares": pd.DataFrame(rows, columns=["group", "train", "test", "difference"]),
+        "patients": {
+            "patients": len(per_patient),
+            "patients_with_several_images": int((per_patient["size"] > 1).sum()),
+            "largest_group": int(per_patient["size"].max()) if len(per_patient) else 0,
+            "patients_in_both_splits": int((per_patient["nunique"] > 1).sum()),
+        },
     }

@@ -94,6 +94,8 @@ def derived(key: str, outputs: dict[str, object], root: Path) -> object:
     if name == "siim_median_area_cm2":
         masks = outputs["mask_statistics"]
         return masks.loc[masks["view"] == part, "area_cm2"].median()
+    if name in SIIM_SUMMARY_KEYS:
+        return derived_siim_summary(name, part, outputs)
     if name == "siim_impossible_age_values":
         table = outputs["scan_dicom_headers"]["table"]
         impossible = table[table["image_id"].isin(outputs["demographics"]["impossible_ages"])]
@@ -118,6 +120,30 @@ LITS_NEWER_COUNTS = {
     ),
 }  # fmt: skip
 """Counts the LiTS page derives from the outputs of the newer calls, by glue key."""
+
+
+SIIM_SUMMARY_KEYS = (
+    "siim_masks_per_image",
+    "siim_overlapping_images",
+    "siim_side_counts",
+    "siim_median_area_fraction",
+    "siim_differing_files",
+)
+
+
+def derived_siim_summary(name: str, part: str, outputs: dict[str, object]) -> object:
+    """The SIIM page's summaries of the ``mask_geometry`` and ``header_consistency`` outputs."""
+    geometry = outputs["mask_geometry"]
+    if name == "siim_differing_files":
+        return len({entry["image_id"] for entry in outputs["header_consistency"]["differing"]})
+    if name == "siim_masks_per_image":
+        counts = geometry["masks"].value_counts().sort_index()
+        return ", ".join(f"{n} on {count}" for n, count in counts.items())
+    if name == "siim_overlapping_images":
+        return int(geometry["overlapping"].sum())
+    if name == "siim_side_counts":
+        return int((geometry["side"] == part).sum())
+    return geometry.loc[geometry["view"] == part, "area_fraction"].median()
 
 
 def derived_lits(name: str, outputs: dict[str, object]) -> object:

@@ -12,12 +12,16 @@ from detector_testing import evidence
 
 from imaging_course.grader.course.siim_detectors import (
     age_string,
+    bits_from_dtype,
     decode_variant,
     mask_values,
     pixels_not_cm2,
     rle_absolute,
     rle_row_major,
+    side_swapped,
+    transfer_syntax_not_in_meta,
     unreadable_crash,
+    wald_interval,
 )
 
 
@@ -72,3 +76,50 @@ def test_header_detectors():
     assert not unreadable_crash(
         evidence(None, None, status="error", error={"type": "ZeroDivisionError", "message": ""})
     )
+
+
+def consistency(stored: dict[str, str], transfer: dict[str, int]) -> dict:
+    return {
+        "values": {
+            "TransferSyntaxUID": transfer,
+            "BitsAllocated": {"8": 9, "16": 1},
+            "BitsStored": stored,
+        },
+        "differing": [],
+    }
+
+
+def test_header_consistency_detectors():
+    right = consistency({"8": 9, "12": 1}, {"1.2.840.10008.1.2.4.50": 9, "1.2.840.10008.1.2.1": 1})
+    from_dtype = consistency({"8": 9, "16": 1}, right["values"]["TransferSyntaxUID"])
+    no_meta = consistency(right["values"]["BitsStored"], {"": 10})
+    assert bits_from_dtype(evidence(right, from_dtype))
+    assert not bits_from_dtype(evidence(right, no_meta))
+    assert transfer_syntax_not_in_meta(evidence(right, no_meta))
+    assert not transfer_syntax_not_in_meta(evidence(right, from_dtype))
+
+
+def test_wald_detector_fires_at_zero_and_not_on_wilson():
+    groups = ["view=AP", "view=PA", "age=80-120"]
+    counts = {"images": [40, 60, 8], "positive": [10, 12, 0]}
+
+    def table(low, high) -> pd.DataFrame:
+        return pd.DataFrame({"group": groups, **counts, "ci_low": low, "ci_high": high})
+
+    z = 1.959963984540054
+    wald = [(p - z * math.sqrt(p * (1 - p) / n), p + z * math.sqrt(p * (1 - p) / n))
+            for p, n in ((10 / 40, 40), (12 / 60, 60), (0.0, 8))]  # fmt: skip
+    wilson = table([0.142, 0.118, 0.0], [0.40, 0.318, 0.324])  # rounded, as in a textbook
+    learner = table([w[0] for w in wald], [w[1] for w in wald])
+    assert learner["ci_high"].iloc[2] == 0  # the Wald interval of 0 of 8 is [0, 0]
+    assert wald_interval(evidence(wilson, learner))
+    assert not wald_interval(evidence(wilson, wilson.assign(ci_high=[0.5, 0.5, 0.5])))
+
+
+def test_side_detector_fires_on_swapped_sides_only():
+    ids = ["1.2.1", "1.2.2", "1.2.3"]
+    right = pd.DataFrame({"image_id": ids, "side": ["right", "left", "both"]})
+    swapped = right.assign(side=["left", "right", "both"])
+    wrong = right.assign(side=["both", "left", "right"])
+    assert side_swapped(evidence(right, swapped))
+    assert not side_swapped(evidence(right, wrong))

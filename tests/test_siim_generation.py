@@ -46,7 +46,7 @@ def test_same_seed_gives_identical_bytes_another_seed_other_ones(reference, tmp_
         digest for name, digest in same.items() if name.endswith(".dcm")
     }
     stamp = json.loads(stamp_path(reference).read_text(encoding="utf-8"))
-    assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "3"}
+    assert stamp == {"dataset": "siim", "scale": "tiny", "seed": 7, "version": "5"}
 
 
 def test_killed_generation_is_completed_by_a_rerun(reference, tmp_path):

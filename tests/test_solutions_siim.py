@@ -23,7 +23,9 @@ import pydicom
 import pytest
 
 from imaging_course.datasets.paths import REPO_ROOT
-from imaging_course.datasets.siim.generate import generate_siim
+from imaging_course.datasets.siim.generate import _picture_rng, generate_siim
+from imaging_course.datasets.siim.plan import SIIM_SCALES, plan_siim
+from imaging_course.datasets.siim.radiograph import draw_chest_anatomy, draw_pneumothorax_specs
 from imaging_course.datasets.siim.rle import decode_siim_rle, encode_siim_rle
 
 PUBLIC = (
@@ -35,6 +37,10 @@ PUBLIC = (
     "intensity_statistics",
     "duplicate_images",
     "data_quality_report",
+    "pneumothorax_prevalence",
+    "mask_geometry",
+    "header_consistency",
+    "split_comparison",
 )
 IMAGE_FOLDERS = ("dicom-images-train", "dicom-images-test")
 
@@ -478,6 +484,189 @@ def test_data_quality_report_finds_every_planted_problem(siim_tiny):
     assert set(report["files_without_row"]) == _planted_ids(siim_tiny, "no_label_row")
     assert set(report["rows_without_file"]) == _planted_ids(siim_tiny, "row_without_file")
     assert report["rows_without_file"], "the tiny set must hold a label row without a file"
+
+
+def _header_facts(root: Path, scan: dict) -> dict[str, dict]:
+    """Split, view, sex, age (years, from the stored digits) and PatientID of every readable
+    image, from the raw header bytes."""
+    facts = {}
+    train = {path.stem for path in (root / "dicom-images-train").rglob("*.dcm")}
+    for image_id, dataset in _readable_headers(root, scan).items():
+        age = _raw_text(dataset, "PatientAge").rstrip("Y")
+        facts[image_id] = {
+            "split": "train" if image_id in train else "test",
+            "view": _raw_text(dataset, "ViewPosition"),
+            "sex": _raw_text(dataset, "PatientSex"),
+            "age": float(age) if age else math.nan,
+            "patient": _raw_text(dataset, "PatientID"),
+        }
+    return facts
+
+
+def _in_group(fact: dict, group: str) -> bool:
+    """Whether an image of :func:`_header_facts` belongs to a group named as the solution names
+    it (``view=AP``, ``sex=F``, ``age=20-39``, ``age=80-120``)."""
+    attribute, value = group.split("=")
+    if attribute != "age":
+        return fact[attribute] == value
+    low, high = (float(bound) for bound in value.split("-"))
+    return low <= fact["age"] < high + 1 if high < 120 else low <= fact["age"] <= high
+
+
+GROUPS = ["view=AP", "view=PA", "sex=F", "sex=M", "age=0-19", "age=20-39", "age=40-59",
+          "age=60-79", "age=80-120"]  # fmt: skip
+
+
+def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """The Wilson score interval, from its textbook formula."""
+    p = k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+def test_prevalence_counts_images_per_group_with_wilson_intervals(siim_tiny, scan):
+    facts = _header_facts(siim_tiny, scan)
+    rows = _csv_rows(siim_tiny)
+    positive = {image_id for image_id, rle in rows if rle != "-1"}
+    labelled = {image_id for image_id, _ in rows if image_id in facts}
+
+    result = solution.pneumothorax_prevalence(siim_tiny)
+
+    assert list(result["group"]) == GROUPS
+    for row in result.itertuples(index=False):
+        members = {i for i in labelled if _in_group(facts[i], row.group)}
+        k, n = len(members & positive), len(members)
+        assert (row.images, row.positive) == (n, k), row.group
+        if n == 0:
+            assert math.isnan(row.prevalence), row.group
+            assert math.isnan(row.ci_low), row.group
+            continue
+        assert row.prevalence == pytest.approx(k / n)
+        assert (row.ci_low, row.ci_high) == pytest.approx(_wilson(k, n), abs=1e-12)
+        assert 0 <= row.ci_low <= row.prevalence <= row.ci_high <= 1
+    empty = result[(result["positive"] == 0) & (result["images"] > 0)]
+    assert not empty.empty, "the tiny set must hold a group without a positive image"
+    assert (empty["ci_low"] == 0).all()
+    assert (empty["ci_high"] > 0).all()
+
+
+def _planned_sides(seed: int) -> dict[str, tuple[int, bool, str]]:
+    """(masks, overlapping, patient's side) of every positive image, from the generator's own
+    plan: lung 0 lies on the image's left, which is the patient's right."""
+    planned = {}
+    for record in plan_siim(SIIM_SCALES["tiny"], seed):
+        if record.pneumothoraces:
+            rng = _picture_rng(seed, record.picture)
+            draw_chest_anatomy(rng, record.header.view, record.header.sex)
+            specs = draw_pneumothorax_specs(
+                rng, record.header.view, record.pneumothoraces, record.overlapping
+            )
+            sides = {"right" if spec.lung == 0 else "left" for spec in specs}
+            side = sides.pop() if len(sides) == 1 else "both"
+            planned[record.header.uids.sop] = (record.pneumothoraces, record.overlapping, side)
+    return planned
+
+
+def test_mask_geometry_against_the_generator_plan_and_the_course_decoder(siim_tiny, scan):
+    headers = _readable_headers(siim_tiny, scan)
+    planned = _planned_sides(3)
+    train = {path.stem for path in (siim_tiny / "dicom-images-train").rglob("*.dcm")}
+    rles: dict[str, list[str]] = {}
+    for image_id, rle in _csv_rows(siim_tiny):
+        if rle != "-1" and image_id in headers and image_id in train:
+            rles.setdefault(image_id, []).append(rle)
+
+    result = solution.mask_geometry(siim_tiny).set_index("image_id")
+
+    assert sorted(result.index) == sorted(rles)
+    for image_id, strings in rles.items():
+        dataset = headers[image_id]
+        height, width = dataset.Rows, dataset.Columns
+        cover = sum(decode_siim_rle(rle, width=width, height=height) > 0 for rle in strings)
+        row = result.loc[image_id]
+        assert row["area_fraction"] == pytest.approx((cover > 0).sum() / (height * width))
+        assert (row["masks"], row["overlapping"], row["side"]) == planned[image_id]
+        assert bool((cover > 1).any()) == row["overlapping"]
+    assert result["overlapping"].any(), "the tiny set must hold overlapping masks"
+    assert {"right", "left"} <= set(result["side"]), "the tiny set must hold both sides"
+
+
+def test_split_comparison_shares_and_patient_groups(siim_tiny, scan):
+    facts = _header_facts(siim_tiny, scan)
+    sizes = {split: sum(f["split"] == split for f in facts.values()) for split in ("train", "test")}
+    by_patient: dict[str, set[str]] = {}
+    for image_id, fact in facts.items():
+        by_patient.setdefault(fact["patient"], set()).add(image_id)
+    copies = _planted_ids(siim_tiny, "duplicate", "reencoded_duplicate", "shifted_duplicate")
+
+    result = solution.split_comparison(siim_tiny)
+
+    assert result["images"] == sizes
+    shares = result["shares"].set_index("group")
+    assert list(shares.index) == GROUPS
+    for group in GROUPS:
+        for split, size in sizes.items():
+            count = sum(f["split"] == split and _in_group(f, group) for f in facts.values())
+            assert shares.loc[group, split] == pytest.approx(count / size), (group, split)
+        assert shares.loc[group, "difference"] == pytest.approx(
+            shares.loc[group, "test"] - shares.loc[group, "train"]
+        )
+    several = [ids for ids in by_patient.values() if len(ids) > 1]
+    # Each image has its own PatientID, as in SIIM: only the planted copies share one.
+    assert all(ids & copies and len(ids - copies) <= 1 for ids in several)
+    assert result["patients"] == {
+        "patients": len(by_patient),
+        "patients_with_several_images": len(several),
+        "largest_group": max(len(ids) for ids in by_patient.values()),
+        "patients_in_both_splits": sum(
+            len({facts[i]["split"] for i in ids}) > 1 for ids in by_patient.values()
+        ),
+    }
+    assert several, "the tiny set must hold images that share a PatientID (the copies)"
+
+
+HEADER_VARIANTS = {
+    # planted kind: the attributes (as the solution names them) it stores otherwise
+    "uncompressed_12bit": {"TransferSyntaxUID", "BitsAllocated", "BitsStored"},
+    "monochrome1": {"PhotometricInterpretation"},
+    "downsized": {"Rows", "Columns"},
+}
+
+
+def test_header_consistency_finds_the_planted_variants_from_raw_headers(siim_tiny, scan):
+    headers = _readable_headers(siim_tiny, scan)
+    expected_values: dict[str, dict[str, int]] = {}
+    for dataset in headers.values():
+        found = {
+            "TransferSyntaxUID": str(dataset.file_meta.TransferSyntaxUID),
+            "PhotometricInterpretation": _raw_text(dataset, "PhotometricInterpretation"),
+            "BitsAllocated": str(dataset.BitsAllocated),
+            "BitsStored": str(dataset.BitsStored),
+            "Rows": str(dataset.Rows),
+            "Columns": str(dataset.Columns),
+        }
+        for attribute, value in found.items():
+            counts = expected_values.setdefault(attribute, {})
+            counts[value] = counts.get(value, 0) + 1
+    planted = {
+        (Path(entry["path"]).stem, attribute)
+        for entry in _planted(siim_tiny, *HEADER_VARIANTS)
+        for attribute in HEADER_VARIANTS[entry["kind"]]
+    }
+
+    result = solution.header_consistency(siim_tiny)
+
+    assert result["values"] == expected_values
+    assert {(entry["image_id"], entry["attribute"]) for entry in result["differing"]} == planted
+    assert len(planted) == 6, "the tiny set must hold each header variant"
+    keys = [(entry["image_id"], entry["attribute"]) for entry in result["differing"]]
+    assert keys == sorted(keys)
+    for entry in result["differing"]:
+        assert entry["usual"] == max(
+            expected_values[entry["attribute"]], key=expected_values[entry["attribute"]].get
+        )
+        assert entry["value"] != entry["usual"]
 
 
 @pytest.mark.parametrize("name", PUBLIC)

@@ -69,4 +69,45 @@ OUTPUTS = {
         "files_without_row": ["1.2.9"],
         "rows_without_file": ["1.2.8"],
     },
+    "pneumothorax_prevalence": pd.DataFrame(
+        {
+            "group": ["view=AP", "view=PA", "age=80-120"],
+            "images": [40, 60, 0],
+            "positive": [10, 0, 0],
+            "prevalence": [0.25, 0.0, math.nan],
+            "ci_low": [0.142, 0.0, math.nan],
+            "ci_high": [0.40, 0.0602, math.nan],
+        }
+    ),
+    "mask_geometry": pd.DataFrame(
+        {
+            "image_id": ["1.2.1", "1.2.2"],
+            "view": ["PA", "AP"],
+            "masks": [1, 2],
+            "overlapping": [False, True],
+            "area_fraction": [0.012, 0.031],
+            "side": ["right", "both"],
+        }
+    ),
+    "header_consistency": {
+        "values": {"Rows": {"1024": 2, "512": 1}, "PhotometricInterpretation": {"MONOCHROME2": 3}},
+        "differing": [{"image_id": "1.2.3", "attribute": "Rows", "value": "512", "usual": "1024"}],
+    },
+    "split_comparison": {
+        "images": {"train": 2, "test": 1},
+        "shares": pd.DataFrame(
+            {
+                "group": ["view=AP", "view=PA"],
+                "train": [0.5, 0.5],
+                "test": [0.0, 0.0],
+                "difference": [-0.5, -0.5],
+            }
+        ),
+        "patients": {
+            "patients": 3,
+            "patients_with_several_images": 0,
+            "largest_group": 1,
+            "patients_in_both_splits": 0,
+        },
+    },
 }

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 from pydicom.encaps import encapsulate
+from pydicom.uid import ExplicitVRLittleEndian
 
 from imaging_course.datasets.atomic import write_bytes_atomic, write_text_atomic
 from imaging_course.datasets.generation import (
@@ -40,7 +41,7 @@ from imaging_course.datasets.siim.radiograph import (
 from imaging_course.datasets.siim.rle import NO_MASK, encode_siim_rle
 from imaging_course.datasets.stamp import Stamp
 
-SIIM_GENERATOR_VERSION = "3"
+SIIM_GENERATOR_VERSION = "5"
 """Bump when the bytes written for a seed change: old folders then read as foreign."""
 
 LABEL_SEPARATORS = {STAGE1: ", ", STAGE2: ","}
@@ -76,7 +77,11 @@ def siim_label_rows(record: SiimRecord, seed: int) -> list[str]:
     if record.pneumothoraces == 0:
         return [NO_MASK]
     _, masks = _anatomy_and_masks(record, _picture_rng(seed, record.picture))
-    return [encode_siim_rle(planted.shifted(mask, record.shift, mask=True)) for mask in masks]
+    masks = [planted.shifted(mask, record.shift, mask=True) for mask in masks]
+    if record.planted == planted.DOWNSIZED:
+        step = planted.DOWNSIZE_FACTOR
+        masks = [np.ascontiguousarray(mask[::step, ::step]) for mask in masks]
+    return [encode_siim_rle(mask) for mask in masks]
 
 
 def siim_picture(record: SiimRecord, seed: int) -> np.ndarray:
@@ -85,8 +90,11 @@ def siim_picture(record: SiimRecord, seed: int) -> np.ndarray:
     rng = _picture_rng(seed, record.picture)
     anatomy, masks = _anatomy_and_masks(record, rng)
     union = np.logical_or.reduce(masks) if masks else None
-    picture = render_chest_radiograph(anatomy, rng, union)
-    return planted.shifted(picture, record.shift, mask=False)
+    picture = planted.shifted(render_chest_radiograph(anatomy, rng, union), record.shift,
+                              mask=False)  # fmt: skip
+    if record.planted == planted.DOWNSIZED:
+        return np.asarray(Image.fromarray(picture).reduce(planted.DOWNSIZE_FACTOR))
+    return picture
 
 
 def _jpeg_bytes(record: SiimRecord, seed: int) -> int:
@@ -125,10 +133,19 @@ def siim_file(record: SiimRecord, seed: int) -> bytes:
     pixels = siim_picture(record, seed)
     if record.planted == planted.NOT_DICOM:
         return planted.png_posing_as_dicom(pixels)
-    jpeg = jpeg_baseline(pixels, _jpeg_bytes(record, seed))
     omit = frozenset({planted.MISSING_TAG_KEYWORD[record.planted]}) if record.planted in (
         planted.MISSING_TAG_KEYWORD) else frozenset()  # fmt: skip
-    data = dicom_file_bytes(siim_dataset(record.header, encapsulate([jpeg]), omit=omit))
+    attributes = planted.VARIANT_ATTRIBUTES.get(record.planted, {})
+    if record.planted == planted.UNCOMPRESSED_12BIT:
+        words = pixels.astype("<u2") * planted.TWELVE_BIT_SCALE
+        dataset = siim_dataset(record.header, words.tobytes(), omit, attributes,
+                               ExplicitVRLittleEndian)  # fmt: skip
+        return dicom_file_bytes(dataset)
+    if record.planted == planted.MONOCHROME1:
+        pixels = 255 - pixels
+    jpeg = jpeg_baseline(pixels, _jpeg_bytes(record, seed))
+    dataset = siim_dataset(record.header, encapsulate([jpeg]), omit, attributes)
+    data = dicom_file_bytes(dataset)
     return planted.truncated(data) if record.planted == planted.TRUNCATED else data
 
 

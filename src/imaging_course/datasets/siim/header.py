@@ -94,13 +94,21 @@ class SiimFileHeader:
 
 
 def siim_dataset(
-    header: SiimFileHeader, encapsulated_jpeg: bytes, omit: frozenset[str] = frozenset()
+    header: SiimFileHeader,
+    pixel_data: bytes,
+    omit: frozenset[str] = frozenset(),
+    attributes: dict[str, object] | None = None,
+    transfer_syntax: str = JPEGBaseline8Bit,
 ) -> Dataset:
     """The full DICOM data set (with file meta) of one file; keywords in ``omit`` are left out.
 
-    ``encapsulated_jpeg`` is the JPEG Baseline stream already wrapped by
-    :func:`pydicom.encaps.encapsulate`. ``omit`` plants a file missing a tag.
+    ``pixel_data`` is the JPEG Baseline stream already wrapped by
+    :func:`pydicom.encaps.encapsulate`, or native pixels for an uncompressed
+    ``transfer_syntax``. ``omit`` plants a file missing a tag, ``attributes`` values of
+    :data:`CONSTANT_ATTRIBUTES` written otherwise (a header variant).
     """
+    encapsulated = pydicom.uid.UID(transfer_syntax).is_compressed
+    constants = {keyword: value for keyword, _, value in CONSTANT_ATTRIBUTES} | (attributes or {})
     values = {
         "SOPInstanceUID": header.uids.sop,
         "SeriesDescription": f"view: {header.view}",
@@ -112,11 +120,13 @@ def siim_dataset(
         "StudyInstanceUID": header.uids.study,
         "SeriesInstanceUID": header.uids.series,
         "PixelSpacing": [header.pixel_spacing, header.pixel_spacing],
-        "PixelData": encapsulated_jpeg,
+        "PixelData": pixel_data,
     }
     dataset = Dataset()
-    elements = [(kw, vr, value) for kw, vr, value in CONSTANT_ATTRIBUTES]
+    elements = [(kw, vr, constants[kw]) for kw, vr, _ in CONSTANT_ATTRIBUTES]
     elements += [(kw, vr, values[kw]) for kw, vr in PER_FILE_ATTRIBUTES]
+    if not encapsulated and int(constants["BitsAllocated"]) > 8:  # native words: OW
+        elements = [(kw, "OW" if kw == "PixelData" else vr, v) for kw, vr, v in elements]
     for keyword, vr, value in elements:
         if keyword in omit:
             continue
@@ -127,14 +137,14 @@ def siim_dataset(
                 keyword,
                 vr,
                 value,
-                is_undefined_length=keyword == "PixelData",
+                is_undefined_length=keyword == "PixelData" and encapsulated,
                 validation_mode=config.IGNORE,
             )
         )
     meta = FileMetaDataset()
     meta.MediaStorageSOPClassUID = SecondaryCaptureImageStorage
     meta.MediaStorageSOPInstanceUID = header.uids.sop
-    meta.TransferSyntaxUID = JPEGBaseline8Bit
+    meta.TransferSyntaxUID = transfer_syntax
     meta.ImplementationClassUID = IMPLEMENTATION_CLASS_UID
     meta.ImplementationVersionName = IMPLEMENTATION_VERSION_NAME
     dataset.file_meta = meta

@@ -159,6 +159,13 @@ def _split(index: int, n_train: int, n_test: int) -> str:
     return "test" if index < n_train + n_test else "stage2"
 
 
+def _planted_slots(scale: SiimScale) -> int:
+    """How many training files a planted problem or a copy overwrites, after the files
+    without a label row: they are taken in turn from one shuffled order."""
+    problems = scale.truncated + scale.not_dicom + scale.missing_tag
+    return problems + 2 * (scale.duplicate + scale.reencoded + scale.shifted)
+
+
 def plan_siim(scale: SiimScale, seed: int, layout: str = STAGE1) -> list[SiimRecord]:
     """Every image of a stand-in: the training files, the labelled images without a file (drawn
     like the others, so the label shares hold over every labelled image), the test files,
@@ -186,9 +193,19 @@ def plan_siim(scale: SiimScale, seed: int, layout: str = STAGE1) -> list[SiimRec
     for index in (next(taken) for _ in range(scale.no_label_row)):
         records[index] = replace(records[index], labelled=False)
     labelled = [i for i, record in enumerate(records) if record.labelled]
-    positives = rng.choice(labelled, size=round(len(labelled) * POSITIVE_SHARE), replace=False)
-    for index, (count, overlapping) in zip(positives, _mask_counts(rng, len(positives)),
-                                           strict=True):  # fmt: skip
+    # Images with several masks are drawn among the files that stay whole and readable (not
+    # a planted problem, not a copy's slot, not a label row without a file), so every scale
+    # shows the several, overlapping masks the exercise measures; single masks anywhere.
+    spoilt = set(special[: scale.no_label_row + _planted_slots(scale)].tolist())
+    spoilt |= set(range(scale.train, n_train))
+    counts = _mask_counts(rng, round(len(labelled) * POSITIVE_SHARE))
+    several = [count for count in counts if count[0] > 1]
+    whole = [i for i in labelled if i not in spoilt]
+    chosen = rng.choice(whole, size=len(several), replace=False).tolist()
+    rest = [i for i in labelled if i not in set(chosen)]
+    chosen += rng.choice(rest, size=len(counts) - len(several), replace=False).tolist()
+    singles = [count for count in counts if count[0] == 1]
+    for index, (count, overlapping) in zip(chosen, several + singles, strict=True):
         records[index] = replace(records[index], pneumothoraces=count, overlapping=overlapping)
 
     kinds = [planted.TRUNCATED] * scale.truncated + [planted.NOT_DICOM] * scale.not_dicom
@@ -207,4 +224,11 @@ def plan_siim(scale: SiimScale, seed: int, layout: str = STAGE1) -> list[SiimRec
     for age in AGE_OUTLIERS:
         index = next(taken)
         records[index] = replace(records[index], header=replace(records[index].header, age=age))
+    for kind in planted.HEADER_VARIANTS:
+        index = next(taken)
+        header = records[index].header
+        if kind == planted.DOWNSIZED:
+            spacing = float(header.pixel_spacing) * planted.DOWNSIZE_FACTOR
+            header = replace(header, pixel_spacing=f"{spacing:.3f}")
+        records[index] = replace(records[index], header=header, planted=kind)
     return records

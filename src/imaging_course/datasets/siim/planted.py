@@ -36,6 +36,34 @@ SHIFT_PIXELS = (3, 12)
 REENCODED_SIZE_STEP = 9_000
 """Bytes between the JPEG size a re-encoded copy aims at and its original's: another quality."""
 
+UNCOMPRESSED_12BIT = "uncompressed_12bit"
+"""A file stored uncompressed (Explicit VR Little Endian) in 12 of 16 bits, its grey values
+times 16: the same kind of picture exported from an archive's original instead of the
+dataset's JPEG conversion."""
+
+MONOCHROME1 = "monochrome1"
+"""A file stored inverted, ``MONOCHROME1`` (0 is white), as some CR systems write."""
+
+DOWNSIZED = "downsized"
+"""A file of 512 x 512 pixels (PixelSpacing doubled), its masks encoded at that size."""
+
+HEADER_VARIANTS = (UNCOMPRESSED_12BIT, MONOCHROME1, DOWNSIZED)
+"""Readable files whose image attributes differ from every other file's: one of each at
+every scale."""
+
+VARIANT_ATTRIBUTES = {
+    UNCOMPRESSED_12BIT: {"BitsAllocated": 16, "BitsStored": 12, "HighBit": 11},
+    MONOCHROME1: {"PhotometricInterpretation": "MONOCHROME1"},
+    DOWNSIZED: {"Rows": 512, "Columns": 512},
+}
+"""The attributes each header variant writes otherwise than the other files."""
+
+DOWNSIZE_FACTOR = 2
+"""A downsized file keeps every second row and column of its picture and masks."""
+
+TWELVE_BIT_SCALE = 16
+"""A 12-bit file's grey values: the 8-bit picture's times this (0-4080)."""
+
 AGE_OUTLIER = "age_outlier"
 """A PatientAge no human has (148, 413), as in the real files."""
 
@@ -86,5 +114,9 @@ DETAILS = {
     NOT_DICOM: "a PNG picture under a .dcm name: no DICM prefix",
     MISSING_AGE: "no PatientAge (0010,1010) element",
     MISSING_VIEW: "no ViewPosition (0018,5101) element; SeriesDescription still names the view",
+    UNCOMPRESSED_12BIT: "stored uncompressed (Explicit VR Little Endian), 16 bits allocated, "
+    "12 stored, grey values 0-4080",
+    MONOCHROME1: "PhotometricInterpretation MONOCHROME1: stored inverted, 0 is white",
+    DOWNSIZED: "512 x 512 pixels, PixelSpacing doubled; its masks are encoded at 512 x 512",
 }
 """The manifest's detail for each kind planted in one file."""

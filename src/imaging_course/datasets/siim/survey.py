@@ -33,6 +33,7 @@ PLANTED_KINDS = (
     planted.AGE_OUTLIER,
     planted.NO_LABEL_ROW,
     planted.ROW_WITHOUT_FILE,
+    *planted.HEADER_VARIANTS,
 )
 """The kinds of problem a SIIM card counts, in the order of its table."""
 
@@ -42,6 +43,14 @@ manifest leaves them uncounted (``None``), as the pixels of 12,000 files are the
 
 SCAN_PROBLEMS = {NOT_DICOM: planted.NOT_DICOM, TRUNCATED: planted.TRUNCATED}
 """The planted kind each problem of a scan shows (other problems are no planted kind)."""
+
+VARIANT_SIGNS = {
+    planted.UNCOMPRESSED_12BIT: lambda dataset: dataset.file_meta.TransferSyntaxUID,
+    planted.MONOCHROME1: lambda dataset: dataset.get("PhotometricInterpretation"),
+    planted.DOWNSIZED: lambda dataset: (dataset.get("Rows"), dataset.get("Columns")),
+}
+"""What tells each header variant from the other files: a file counts as the variant when
+this value of it differs from the most common one."""
 
 IMPOSSIBLE_AGE = 120
 """Ages above this many years are data-entry errors (the real headers hold 148 and 413)."""
@@ -54,7 +63,8 @@ def find_siim_planted(root: Path) -> dict[str, int | None]:
     whose pixel data ends early (read whole, not decoded), as ``truncated``. DICOM objects
     that hold no image (reports, presentation states) are no planted kind: not counted. A
     duplicate is a file whose Pixel Data bytes equal an earlier file's (one per extra copy);
-    the near-duplicates of :data:`DECODED_KINDS` are ``None``.
+    the near-duplicates of :data:`DECODED_KINDS` are ``None``; a header variant, a file whose
+    :data:`VARIANT_SIGNS` value is not the most common one.
     """
     root = Path(root)
     train = find_siim_images(root, "train")
@@ -64,12 +74,19 @@ def find_siim_planted(root: Path) -> dict[str, int | None]:
         if bad.problem in SCAN_PROBLEMS:
             counts[SCAN_PROBLEMS[bad.problem]] += 1
     digests: Counter[str] = Counter()
+    signs: dict[str, Counter] = {kind: Counter() for kind in VARIANT_SIGNS}
     for path in headers["path"]:
         try:
-            digests[hashlib.sha256(read_siim_dataset(path).PixelData).hexdigest()] += 1
+            dataset = read_siim_dataset(path)
         except SiimFileError as error:  # pixel data cut short
             counts[SCAN_PROBLEMS[error.problem]] += 1
+            continue
+        digests[hashlib.sha256(dataset.PixelData).hexdigest()] += 1
+        for kind, sign in VARIANT_SIGNS.items():
+            signs[kind][str(sign(dataset))] += 1
     counts[planted.DUPLICATE] = sum(copies - 1 for copies in digests.values())
+    for kind, values in signs.items():
+        counts[kind] = values.total() - max(values.values(), default=0)
     counts[planted.MISSING_AGE] = int(headers["PatientAge"].isna().sum())
     counts[planted.MISSING_VIEW] = int(headers["ViewPosition"].isna().sum())
     ages = pd.to_numeric(headers["PatientAge"], errors="coerce")

@@ -26,12 +26,19 @@ from imaging_course.grader.compare import (
 from imaging_course.grader.course.common import COUNT, HU, STAT, integer_overflow
 from imaging_course.grader.course.siim_detectors import (
     age_string,
+    area_not_fraction,
+    bits_from_dtype,
     csv_rows,
     mask_values,
     pixels_not_cm2,
+    prevalence_rows,
     rle_absolute,
     rle_row_major,
+    side_swapped,
+    split_counts,
+    transfer_syntax_not_in_meta,
     unreadable_crash,
+    wald_interval,
 )
 
 SIIM = DATASETS["siim"]
@@ -77,6 +84,10 @@ CALLS = (
     call("intensity_statistics"),
     call("duplicate_images"),
     call("data_quality_report"),
+    call("pneumothorax_prevalence"),
+    call("mask_geometry"),
+    call("header_consistency"),
+    call("split_comparison"),
 )
 """Every call of the exercise (each named as its reference file is)."""
 
@@ -199,6 +210,83 @@ CHECKS = (
         ),
         points=2,
         detectors=(unreadable_crash,),
+    ),
+    Check(
+        "siim-prevalence-counts",
+        "pneumothorax_prevalence",
+        None,
+        Table("group", {"images": COUNT, "positive": COUNT, "prevalence": STAT}),
+        points=2,
+        detectors=(prevalence_rows,),
+    ),
+    Check(
+        "siim-prevalence-interval",
+        "pneumothorax_prevalence",
+        None,
+        Table("group", {"ci_low": STAT, "ci_high": STAT}),
+        detectors=(wald_interval,),
+    ),
+    Check(
+        "siim-masks-per-image",
+        "mask_geometry",
+        None,
+        Table("image_id", {"view": Exact(), "masks": COUNT, "overlapping": Exact()}),
+        detectors=(rle_absolute, rle_row_major),
+    ),
+    Check(
+        "siim-mask-area-fraction",
+        "mask_geometry",
+        None,
+        Table("image_id", {"area_fraction": STAT}),
+        detectors=(area_not_fraction, rle_absolute, rle_row_major, mask_values),
+    ),
+    Check(
+        "siim-mask-side",
+        "mask_geometry",
+        None,
+        Table("image_id", {"side": Exact()}),
+        detectors=(side_swapped, rle_row_major),
+    ),
+    Check(
+        "siim-header-consistency",
+        "header_consistency",
+        None,
+        Fields(
+            {
+                "values": Exact(),
+                "differing": Records(("image_id", "attribute", "value"), "differing values"),
+            }
+        ),
+        points=2,
+        detectors=(transfer_syntax_not_in_meta, bits_from_dtype),
+    ),
+    Check(
+        "siim-split-shares",
+        "split_comparison",
+        None,
+        Fields(
+            {
+                "images": Fields({"train": COUNT, "test": COUNT}),
+                "shares": Table("group", {"train": STAT, "test": STAT, "difference": STAT}),
+            }
+        ),
+        detectors=(split_counts,),
+    ),
+    Check(
+        "siim-split-patients",
+        "split_comparison",
+        "patients",
+        Fields(
+            dict.fromkeys(
+                (
+                    "patients",
+                    "patients_with_several_images",
+                    "largest_group",
+                    "patients_in_both_splits",
+                ),
+                COUNT,
+            )
+        ),
     ),
 )
 """Every check of the exercise, in report order."""

@@ -4,13 +4,16 @@ Each is a function of :class:`~imaging_course.grader.detectors.Evidence` that
 :mod:`.siim_checks` lists on the checks whose failure its mistake explains (see
 :mod:`imaging_course.grader.detectors` for the rules): counting CSV rows instead of images,
 misreading the competition's RLE, areas in the wrong unit, a misread DICOM age, one unreadable
-file that stops a whole scan.
+file that stops a whole scan, prevalence over CSV rows, Wald intervals, the patient's sides
+swapped, a share of the image computed from the unreliable spacing, splits compared by counts,
+the transfer syntax sought outside the file meta group, BitsStored read from the dtype.
 """
 
 import math
 from typing import Any
 
 import numpy as np
+import pandas as pd
 
 from imaging_course.datasets.siim.layout import read_siim_labels
 from imaging_course.grader.compare import is_number
@@ -225,5 +228,172 @@ def unreadable_crash(evidence: Evidence) -> str | None:
             "One unreadable file stopped the whole function. Read each file inside try/except "
             "pydicom.errors.InvalidDicomError (and truncated-file errors), list it with its "
             "reason, and carry on with the others."
+        )
+    return None
+
+
+def _group_members(table: pd.DataFrame) -> dict[str, pd.Series]:
+    """The image ids of each group of ``pneumothorax_prevalence`` / ``split_comparison``
+    (``view=AP``, ``sex=F``, ``age=40-59``, ...), by the group's name."""
+    ages = pd.to_numeric(table["age"], errors="coerce")
+    members = {f"view={view}": table["view"] == view for view in ("AP", "PA")}
+    members.update({f"sex={sex}": table["sex"] == sex for sex in ("F", "M")})
+    for low, high in ((0, 20), (20, 40), (40, 60), (60, 80)):
+        members[f"age={low}-{high - 1}"] = ages.ge(low) & ages.lt(high)
+    members["age=80-120"] = ages.between(80, 120)
+    return {name: table.loc[mask, "image_id"] for name, mask in members.items()}
+
+
+def prevalence_rows(evidence: Evidence) -> str | None:
+    """Prevalence counted over rows of the label CSV (a row per mask) instead of images."""
+    labels = read_siim_labels(evidence.root)
+    labels["positive"] = labels["EncodedPixels"].str.strip() != "-1"
+    table = evidence.references["scan_dicom_headers"]["table"]
+    table = table[table["split"] == "train"]
+    rows_of = {}
+    for group, ids in _group_members(table).items():
+        rows = labels[labels["ImageId"].isin(set(ids))]
+        rows_of[group] = (len(rows), int(rows["positive"].sum()))
+    for column, index in (("images", 0), ("positive", 1)):
+        found = pairs(evidence.expected, evidence.got, "group", column)
+        if fits(found, lambda group, _, i=index: rows_of[group][i] if group in rows_of else None):
+            return (
+                f"{column} counts rows of train-rle.csv, but an image with several "
+                "pneumothoraces has a row per mask: count each ImageId once (positive when "
+                "any of its rows is not -1)."
+            )
+    return None
+
+
+Z_95 = 1.959963984540054
+"""The standard normal quantile of a two-sided 95% interval."""
+
+
+def _wald(positive: Any, images: Any, bound: int, clip: bool) -> float | None:
+    if not images:
+        return None
+    p = positive / images
+    value = p + bound * Z_95 * math.sqrt(p * (1 - p) / images)
+    return min(max(value, 0.0), 1.0) if clip else value
+
+
+def _counts(table: Any) -> dict:
+    """(positive, images) of each group of a prevalence table."""
+    return {
+        row.group: (row.positive, row.images)
+        for row in table[["group", "positive", "images"]].itertuples(index=False)
+    }
+
+
+def wald_interval(evidence: Evidence) -> str | None:
+    """The Wald interval p +- z sqrt(p(1 - p) / n) where the Wilson interval is asked for,
+    computed from the right counts or from the learner's own."""
+    counts = [_counts(evidence.expected), _counts(evidence.got)]
+
+    def walds(group: Any, bound: int) -> list[float | None]:
+        return [
+            _wald(*source[group], bound, clip)
+            for source in counts
+            if group in source
+            for clip in (False, True)
+        ]
+
+    for column, bound in (("ci_low", -1), ("ci_high", 1)):
+        found = pairs(evidence.expected, evidence.got, "group", column)
+        if fits(found, lambda group, _, b=bound: walds(group, b)):
+            return (
+                "Your intervals are Wald intervals, p +- 1.96 sqrt(p(1 - p) / n): when no image "
+                "of a group is positive (or every one is) it shrinks to the single point 0 (or "
+                "1), and near 0 it leaves [0, 1]. Use the Wilson score interval: "
+                "scipy.stats.binomtest(k, n).proportion_ci(0.95, method='wilson')."
+            )
+    return None
+
+
+SWAPPED_SIDE = {"right": "left", "left": "right", "both": "both"}
+
+
+def side_swapped(evidence: Evidence) -> str | None:
+    """The image's left taken for the patient's left (sides swapped)."""
+    found = pairs(evidence.expected, evidence.got, "image_id", "side")
+    differing = [(e, g) for _, e, g in found if e != g]
+    if differing and all(SWAPPED_SIDE.get(e) == g for e, g in differing):
+        return (
+            "Your sides are swapped: a chest film is viewed as if facing the patient, so the "
+            "patient's right lung is on the image's left (low column numbers), on PA and AP "
+            "films alike. The side marker burned into the film says the same."
+        )
+    return None
+
+
+def area_not_fraction(evidence: Evidence) -> str | None:
+    """Area in pixels, or in mm2 / cm2 from PixelSpacing, where a share of the image is asked."""
+    table = evidence.references["scan_dicom_headers"]["table"].set_index("image_id")
+    found = pairs(evidence.expected, evidence.got, "image_id", "area_fraction")
+
+    def pixels(image_id: Any, fraction: Any) -> float:
+        return fraction * table.at[image_id, "rows"] * table.at[image_id, "columns"]
+
+    if fits(found, pixels):
+        return (
+            "area_fraction holds the pixel count: divide by Rows x Columns for a share of the "
+            "image."
+        )
+
+    def physical(image_id: Any, fraction: Any) -> list[float]:
+        mm2 = pixels(image_id, fraction) * table.at[image_id, "pixel_spacing_mm"] ** 2
+        return [mm2, mm2 / 100.0]
+
+    if fits(found, physical):
+        return (
+            "area_fraction is an area in mm2 (or cm2) from PixelSpacing. SIIM's spacing does "
+            "not describe the resized images; a share of the image (mask pixels / (Rows x "
+            "Columns)) needs no spacing at all."
+        )
+    return None
+
+
+def split_counts(evidence: Evidence) -> str | None:
+    """Counts of images per split where shares of the split are asked for."""
+    got, expected = evidence.got, evidence.expected
+    if not isinstance(got, dict) or not isinstance(got.get("shares"), pd.DataFrame):
+        return None
+    sizes = expected["images"]
+    for split in ("train", "test"):
+        found = pairs(expected["shares"], got["shares"], "group", split)
+        if sizes.get(split) and fits(found, lambda _, share, n=sizes[split]: share * n):
+            return (
+                f"The {split} column holds counts of images. The splits differ in size "
+                f"({sizes['train']} training images, {sizes['test']} test images), so counts "
+                "cannot be compared: divide by the split's number of images."
+            )
+    return None
+
+
+def transfer_syntax_not_in_meta(evidence: Evidence) -> str | None:
+    """The transfer syntax looked up in the data set, where it never is, instead of the file
+    meta group."""
+    if not isinstance(evidence.got, dict) or not isinstance(evidence.got.get("values"), dict):
+        return None
+    found = evidence.got["values"].get("TransferSyntaxUID")
+    if isinstance(found, dict) and set(found) <= {"", "None"} and found:
+        return (
+            "No file has a TransferSyntaxUID in your values: it is not in the data set but in "
+            "the file meta group, dataset.file_meta.TransferSyntaxUID."
+        )
+    return None
+
+
+def bits_from_dtype(evidence: Evidence) -> str | None:
+    """BitsStored taken from the decoded array's dtype (8 or 16) instead of the header."""
+    if not isinstance(evidence.got, dict) or not isinstance(evidence.got.get("values"), dict):
+        return None
+    expected = evidence.expected["values"]
+    stored = evidence.got["values"].get("BitsStored")
+    if stored != expected["BitsStored"] and stored == expected["BitsAllocated"]:
+        return (
+            "Your BitsStored are the bits allocated per pixel (the array's dtype): BitsStored "
+            "says how many of them hold the value (12 of 16 in a 12-bit image). Read the "
+            "header's BitsStored."
         )
     return None
