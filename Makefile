@@ -77,8 +77,12 @@ live: $(STAMP) data ## Serve the site on http://127.0.0.1:8000 (PORT=...) and re
 	$(VENV)/bin/sphinx-autobuild $(SPHINX_OPTS) --host 127.0.0.1 --port $(PORT) \
 		--watch src/imaging_course --watch solutions --ignore '*.ipynb_checkpoints*' docs $(BUILDDIR)/html
 
-test: $(STAMP) data lint ## Run every test (needs Debian's chromium for the browser tests)
-	$(PY) -m pytest
+# Tests run on every core (pytest-xdist); the files that share a costly session fixture (the
+# built site, a graded course) run on one worker, which makes it once (tests/conftest.py).
+# `make test TEST_WORKERS=0` runs them in this one process.
+TEST_WORKERS ?= auto
+test: $(STAMP) data lint ## Run every test on every core (needs Debian's chromium for the browser tests)
+	$(PY) -m pytest -n $(TEST_WORKERS) --dist loadgroup
 
 reference: $(STAMP) data ## Run solutions/ on the sample data and store the outputs in reference/
 	$(PY) -m imaging_course.grader reference $(if $(DASK_SCHEDULER),--dask-scheduler $(DASK_SCHEDULER))

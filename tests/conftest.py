@@ -32,6 +32,12 @@ from imaging_course.site_build import REPO_ROOT, build_site
 
 pytest_plugins = ["sphinx.testing.fixtures", "real_file_kinds"]
 
+SHARED_FIXTURES = ("built_site", "served_site", "pytest.mark.site", "tiny_course")
+"""What marks a test file as using a session fixture that costs a minute or more (the built
+site, the tiny course's references): under pytest-xdist (`make test` runs ``-n auto --dist
+loadgroup``) such files run on one worker, which makes it once, not once per worker (see
+:func:`pytest_xdist_make_scheduler`)."""
+
 CHROMIUM = os.environ.get("COURSE_TEST_CHROMIUM", "/usr/bin/chromium")
 """Debian's chromium: the browser tests drive it (Playwright's own download does not work here).
 ``COURSE_TEST_CHROMIUM`` names another binary (the test of the missing-browser message)."""
@@ -179,3 +185,37 @@ def tiny_course(tmp_path_factory) -> TinyCourse:
             for name in table.datasets()
         }
     return TinyCourse(base, references)
+
+
+def _group_of_file(path: str, groups: dict[str, str]) -> str:
+    """The worker group of a test file: the first of :data:`SHARED_FIXTURES` its text names
+    (files that name ``built_site`` share one group), or the file itself."""
+    if path not in groups:
+        text = (Path(__file__).parent.parent / path).read_text(encoding="utf-8")
+        shared = [name for name in SHARED_FIXTURES if name in text]
+        groups[path] = (
+            "site" if shared and shared[0] != "tiny_course" else ("tiny_course" if shared else path)
+        )
+    return groups[path]
+
+
+def pytest_xdist_make_scheduler(config, log):
+    """``--dist loadgroup``: whole files go to a worker, and the files of one shared fixture
+    together, so that module fixtures (a generated dataset, a graded class) and each costly
+    session fixture are made once per run.
+
+    xdist's own loadgroup reads ``xdist_group`` marks by renaming node ids, which pytest 9.2
+    no longer allows (xdist 3.8 then spreads a file's tests over workers); this scheduler
+    groups by the node id's file instead, which it can read on the controller.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling  # noqa: PLC0415 (only under xdist)
+
+    groups: dict[str, str] = {}
+
+    class SharedFixtureScheduling(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            return _group_of_file(nodeid.split("::", 1)[0], groups)
+
+    return SharedFixtureScheduling(config, log)

@@ -42,9 +42,18 @@ def hanging_learner(folder: Path) -> Path:
     return folder
 
 
+def _hanging_now(temporary: Path) -> bool:
+    """Whether a call has written ``hanging-now`` (the sandbox removes the folders of the
+    calls that end while they are walked)."""
+    try:
+        return any(temporary.rglob("hanging-now"))
+    except FileNotFoundError:
+        return False
+
+
 def wait_for_hanging_call(temporary: Path, process: subprocess.Popen) -> None:
     deadline = time.monotonic() + 180
-    while not list(temporary.rglob("hanging-now")):
+    while not _hanging_now(temporary):
         assert process.poll() is None, process.communicate()[0][-3000:]
         assert time.monotonic() < deadline, "the hanging call never started"
         time.sleep(0.2)
@@ -57,7 +66,9 @@ def setup(tmp_path: Path) -> tuple[Path, list[str], dict]:
     temporary = tmp_path / "tmp"
     temporary.mkdir()
     options = [*toy_options(data, tmp_path / "ref", tmp_path / "cache"), "--no-held-out"]
-    return temporary, options, {**toy_env(), "TMPDIR": str(temporary)}
+    # Unbuffered: a learner's log (logs/<learner>.log) holds all it printed when it was stopped.
+    env = {**toy_env(), "TMPDIR": str(temporary), "PYTHONUNBUFFERED": "1"}
+    return temporary, options, env
 
 
 def test_make_grade_stopped_in_a_hanging_call_leaves_nothing(tmp_path):
@@ -122,7 +133,8 @@ def test_make_grade_all_hung_up_mid_call_leaves_nothing(tmp_path):
     }
     assert "grade-all was stopped: exit status 130" in output
     feedback = (tmp_path / "grades" / "feedback" / "hangs.md").read_text()
-    assert "the grading run was stopped" in feedback
+    log = (tmp_path / "grades" / "logs" / "hangs.log").read_text()
+    assert "the grading run was stopped" in feedback, f"{feedback}\n{log[-3000:]}\n{output[-2000:]}"
 
 
 def test_a_learner_stopped_at_the_learner_limit_gets_what_ended(tmp_path):

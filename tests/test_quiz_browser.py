@@ -24,6 +24,7 @@ from sphinx.testing.util import SphinxTestApp
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.site,  # two of its sites are quiz pages of the whole built site
     # sphinx-book-theme 1.4 still uses SphinxTransform.app, deprecated by Sphinx 9.
     pytest.mark.filterwarnings(
         "ignore:'sphinx_book_theme\\.:sphinx.deprecation.RemovedInSphinx11Warning"

@@ -4,6 +4,8 @@ One visit per concern over the session's built site, served as `make serve` serv
 opened from its files, as a reader may open it).
 """
 
+import re
+
 import pytest
 
 pytestmark = [pytest.mark.browser, pytest.mark.site]
@@ -54,10 +56,21 @@ def test_code_reads_without_sideways_scrolling_and_wide_tables_scroll_in_a_box(
 
 
 def search_results(page, url: str) -> list[str]:
-    """The result titles of a search page once the search has finished."""
+    """The result titles of a search page once the search has finished.
+
+    Sphinx's search adds the summary paragraph empty when it starts, then one result every
+    few milliseconds, and writes the summary ("Search finished, found 7 pages ...") after the
+    last one: the titles are read once that text is there, and must be as many as it says.
+    """
     page.goto(url, wait_until="load")
-    page.wait_for_function("() => document.querySelector('#search-results p.search-summary')")
-    return page.locator("#search-results ul.search li > a").all_inner_texts()
+    summary = "#search-results p.search-summary"
+    page.wait_for_function(f"() => document.querySelector('{summary}')?.innerText.trim()")
+    said = page.locator(summary).inner_text()
+    titles = page.locator("#search-results ul.search li > a").all_inner_texts()
+    found = re.search(r"found (one|\d+) pages?", said)
+    assert found, said
+    assert len(titles) == (1 if found[1] == "one" else int(found[1])), (said, titles)
+    return titles
 
 
 def test_search_snippets_leave_out_the_theme_menus_and_file_search_still_lists(

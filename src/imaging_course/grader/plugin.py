@@ -157,6 +157,7 @@ class GraderState:
         self.run: GradingRun | None = None
         self.problem: str | None = None
         self.stopped: str | None = None
+        self.stop_signal: str | None = None
         self.items: list[tuple[Check, str]] = []
         self.outcomes: dict[tuple[str, str], CheckOutcome] = {}
         self.sandbox: Sandbox | None = None
@@ -176,10 +177,17 @@ class GraderState:
             self.problem = str(exc)
         stop_on_signals(self.stop)
 
-    @staticmethod
-    def stop(number: int) -> None:
-        """A SIGTERM or SIGHUP: stop the run as Ctrl-C does."""
-        raise GradingStoppedError(signal.Signals(number).name)
+    def stop(self, number: int) -> None:
+        """A SIGTERM or SIGHUP: stop the run as Ctrl-C does.
+
+        Only the first one raises: a hang-up reaches `grade-all` and its learners' runs at
+        once, and `grade-all` then sends each a SIGTERM, which must not cut the stop that is
+        under way (ending the calls, grading what ended, writing the report).
+        """
+        if self.stop_signal is not None:
+            return
+        self.stop_signal = signal.Signals(number).name
+        raise GradingStoppedError(self.stop_signal)
 
     def variant_labels(self) -> list[str]:
         return ["sample", "held-out"] if self.held_out else ["sample"]

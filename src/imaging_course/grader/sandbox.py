@@ -178,7 +178,15 @@ class Policy:
 
 
 class _Server:
-    """One fork server (its launcher process) and the pipe protocol to it."""
+    """One fork server (its launcher process) and the pipe protocol to it.
+
+    The launcher starts a session of its own: a signal to the grader's process group (a
+    closed terminal's SIGHUP, Ctrl-C, ``kill -- -PGID``) reaches the grader alone, which
+    marks the run as stopping before it ends the calls under way. Were the launcher in the
+    grader's group, the same signal would kill the server first, and a call cut by the stop
+    would read as a call whose sandbox was lost. The server still ends with the grader: its
+    stdin is the grader's pipe.
+    """
 
     def __init__(self, folder: Path, policy: Policy) -> None:
         folder.mkdir(parents=True)
@@ -199,6 +207,7 @@ class _Server:
             stderr=self.log,
             cwd=folder,
             env=isolation.server_environment(),
+            start_new_session=True,
         )
         self.lines = LineSource(self.process.stdout.fileno())
 
