@@ -199,6 +199,7 @@ def _group_of_file(path: str, groups: dict[str, str]) -> str:
     return groups[path]
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_xdist_make_scheduler(config, log):
     """``--dist loadgroup``: whole files go to a worker, and the files of one shared fixture
     together, so that module fixtures (a generated dataset, a graded class) and each costly

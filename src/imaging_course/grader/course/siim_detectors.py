@@ -121,21 +121,25 @@ def _mask_table_matches(evidence: Evidence, relative: bool, column_major: bool) 
     return fits >= 0.8 * len(differing)
 
 
+def _decoded_as(evidence: Evidence, *, relative: bool, column_major: bool) -> bool:
+    """Whether the learner's masks (an array) or mask table (a table of areas per image) match
+    decoding the RLE this way."""
+    if _mask_variant_matches(evidence, relative=relative, column_major=column_major):
+        return True
+    return (
+        evidence.status == "ok"
+        and not isinstance(evidence.got, np.ndarray)
+        and _mask_table_matches(evidence, relative=relative, column_major=column_major)
+    )
+
+
 def rle_absolute(evidence: Evidence) -> str | None:
     """Treating each RLE start as an absolute offset instead of relative to the last run."""
     hint = (
         "Your masks match decoding each RLE start as an absolute pixel offset. In this "
         "competition's encoding each start counts from the end of the previous run."
     )
-    if _mask_variant_matches(evidence, relative=False, column_major=True):
-        return hint
-    if (
-        evidence.status == "ok"
-        and not isinstance(evidence.got, np.ndarray)
-        and _mask_table_matches(evidence, relative=False, column_major=True)
-    ):
-        return hint
-    return None
+    return hint if _decoded_as(evidence, relative=False, column_major=True) else None
 
 
 def rle_row_major(evidence: Evidence) -> str | None:
@@ -144,15 +148,7 @@ def rle_row_major(evidence: Evidence) -> str | None:
         "Your masks are transposed: the RLE runs go down the columns (column-major, "
         "Fortran order), so reshape to (width, height) and transpose, or use order='F'."
     )
-    if _mask_variant_matches(evidence, relative=True, column_major=False):
-        return hint
-    if (
-        evidence.status == "ok"
-        and not isinstance(evidence.got, np.ndarray)
-        and _mask_table_matches(evidence, relative=True, column_major=False)
-    ):
-        return hint
-    return None
+    return hint if _decoded_as(evidence, relative=True, column_major=False) else None
 
 
 def mask_values(evidence: Evidence) -> str | None:
