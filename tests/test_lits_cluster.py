@@ -12,7 +12,7 @@ import pandas as pd
 from distributed import Client, LocalCluster
 
 from imaging_course.course_modules import load_course_module
-from imaging_course.grader.lits_cluster import CALLS, lits_eda_on_cluster
+from imaging_course.grader.course.lits_cluster import CALLS, lits_eda_on_cluster
 
 
 def _recorded(function, *arguments):

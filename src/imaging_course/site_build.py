@@ -53,15 +53,15 @@ def build_site(outdir: Path, confdir: Path = REPO_ROOT) -> subprocess.CompletedP
 
 
 def copy_site(destination: Path, executed_cache: Path | None = None) -> Path:
-    """Copy ``conf.py``, ``docs/`` and the ``solutions/`` that the exercise pages quote to
-    ``destination``; returns it, ready to build.
+    """Copy ``conf.py``, ``docs/``, the ``solutions/`` that the exercise pages quote and the
+    ``notebooks/`` they offer for download to ``destination``; returns it, ready to build.
 
     ``executed_cache`` (a ``.jupyter_cache`` folder of an earlier build) is copied beside the
     copy's future output, so that its first build re-uses the executed notebooks.
     """
     destination.mkdir(parents=True, exist_ok=True)
     shutil.copy2(REPO_ROOT / "conf.py", destination / "conf.py")
-    for folder in ("docs", "solutions"):
+    for folder in ("docs", "solutions", "notebooks"):
         shutil.copytree(REPO_ROOT / folder, destination / folder, dirs_exist_ok=True)
     if executed_cache is not None and executed_cache.is_dir():
         shutil.copytree(

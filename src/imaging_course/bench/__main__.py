@@ -13,7 +13,6 @@ from imaging_course.datasets.registry import DATASETS
 BENCHMARKS = (
     *(name for dataset in DATASETS.values() for name in dataset.benchmarks),
     "grading",
-    "notebook_check",
     "site",
 )
 """Modules of this package, in the order they run (each dataset's, as the registry names

@@ -49,6 +49,9 @@ class Dataset:
     ``exercise`` is the module name in ``exercises/`` and ``solutions/``, ``checks`` the
     ``"module:attribute"`` of its :class:`~imaging_course.grader.check_table.CheckTable`, and
     ``benchmarks`` the modules of :mod:`imaging_course.bench` that time its code.
+    ``cluster_references`` is the ``"module:function"`` that computes some of its reference
+    outputs on a Dask cluster, called as ``function(client, root, solutions_dir)`` and
+    returning outputs by call name (empty: every call runs in the sandbox, one process).
     """
 
     name: str
@@ -60,6 +63,7 @@ class Dataset:
     checks: str
     benchmarks: tuple[str, ...]
     layouts: Mapping[str, str] = field(default_factory=dict)
+    cluster_references: str = ""
 
     @property
     def env_var(self) -> str:
@@ -97,7 +101,7 @@ DATASETS: dict[str, Dataset] = {
             },
             exercise="siim_eda",
             checks="imaging_course.grader.course.siim_checks:SIIM_TABLE",
-            benchmarks=("siim_generation", "siim_eda"),
+            benchmarks=("siim_generation", "siim_eda", "siim_notebook_check"),
         ),
         Dataset(
             name="lits",
@@ -112,6 +116,7 @@ DATASETS: dict[str, Dataset] = {
             exercise="lits_eda",
             checks="imaging_course.grader.course.lits_checks:LITS_TABLE",
             benchmarks=("lits_generation", "lits_eda"),
+            cluster_references="imaging_course.grader.course.lits_cluster:lits_eda_on_cluster",
         ),
     )
 }

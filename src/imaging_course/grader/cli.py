@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from imaging_course.course_modules import SOLUTIONS_DIR
-from imaging_course.datasets.registry import DATASETS
+from imaging_course.datasets.registry import DATASETS, import_object
 from imaging_course.grader.course import course_table
 from imaging_course.grader.gradebook import LEARNER_TIMEOUT_SECONDS, grade_all
 from imaging_course.grader.reference import (
@@ -65,17 +65,17 @@ def grade(learner_dir: Path, extra: list[str]) -> int:
 
 
 def _computed_on_cluster(scheduler: str | None, dataset: str, root: Path, solutions: Path) -> dict:
-    """The reference outputs of ``dataset`` computed on the Dask cluster at ``scheduler``
-    (LiTS only, per case); empty without a scheduler."""
-    if not scheduler or dataset != "lits":
+    """The reference outputs of ``dataset`` that its registry entry computes on the Dask
+    cluster at ``scheduler`` (the LiTS EDA, per case); empty without a scheduler or such code."""
+    entry = DATASETS[dataset]
+    if not scheduler or not entry.cluster_references:
         return {}
     from distributed import Client  # noqa: PLC0415 (only with a scheduler)
 
-    from imaging_course.grader.lits_cluster import lits_eda_on_cluster  # noqa: PLC0415
-
+    on_cluster = import_object(entry.cluster_references)
     with Client(scheduler, timeout="60s") as client:
-        print(f"LiTS reference EDA per case on the Dask cluster at {scheduler}")
-        return lits_eda_on_cluster(client, root, solutions)
+        print(f"{entry.label} reference outputs per case on the Dask cluster at {scheduler}")
+        return on_cluster(client, root, solutions)
 
 
 def make_reference(solutions_dir: Path, out: Path, scheduler: str | None = None) -> int:
@@ -117,7 +117,7 @@ def main(argv: list[str] | None = None) -> int:
     reference.add_argument(
         "--dask-scheduler",
         default=os.environ.get("DASK_SCHEDULER") or None,
-        help="compute the LiTS EDA per case on the Dask cluster at this address",
+        help="compute what the datasets can per case on the Dask cluster at this address",
     )
     grade_parser = commands.add_parser("grade", help="grade one folder (pytest options pass on)")
     grade_parser.add_argument("--solutions", type=Path, default=SOLUTIONS_DIR)
