@@ -38,7 +38,6 @@ import pandas as pd
 import pydicom
 from pydicom.dataelem import RawDataElement
 from pydicom.errors import InvalidDicomError
-from scipy.stats import binomtest
 
 from imaging_course.datasets.siim.layout import (
     find_siim_images,
@@ -724,8 +723,12 @@ def _wilson_interval(positive: int, images: int) -> tuple[float, float]:
 
     Wilson, not Wald (p +- z sqrt(p(1 - p) / n)): at a prevalence of 0 or 1 the Wald interval
     shrinks to a point, and near them it leaves [0, 1], exactly where small groups (the oldest
-    patients, a rare view) put it. SciPy's ``binomtest`` computes the Wilson interval.
+    patients, a rare view) put it. SciPy's ``binomtest`` computes the Wilson interval; it is
+    imported here, not at the top, because ``scipy.stats`` takes over a second to import and
+    every other function of this module would pay for it in each graded call.
     """
+    from scipy.stats import binomtest  # noqa: PLC0415 (see above)
+
     if images == 0:
         return math.nan, math.nan
     interval = binomtest(positive, images).proportion_ci(CONFIDENCE, method="wilson")

@@ -48,9 +48,10 @@ from imaging_course.grader import confinement, isolation, plain_data
 from imaging_course.grader.limits import CallGroup, set_process_limits
 
 PR_SET_CHILD_SUBREAPER = 36
-PRELOAD = ("numpy", "pandas", "pydicom", "nibabel", "scipy.ndimage", "scipy.stats")
-"""Libraries the exercises use, imported once here so that every call starts warm (scipy.stats
-alone takes about 1.4 s to import: a call that imported it itself would pay that every time)."""
+PRELOAD = ("numpy", "pandas", "pydicom", "nibabel", "scipy.ndimage")
+"""Libraries the exercises use, imported once here so that every call starts warm. Each one
+adds to every call's address space, which RLIMIT_AS caps per process: scipy.stats (1.4 s to
+import) is left to the one reference function that needs it."""
 SYSTEM_READABLE = (
     "/usr", "/lib", "/lib64", "/etc/ld.so.cache", "/etc/localtime", "/sys/devices/system/cpu",
 )  # fmt: skip
