@@ -32,6 +32,12 @@ from imaging_course.site_build import REPO_ROOT, build_site
 
 pytest_plugins = ["sphinx.testing.fixtures", "real_file_kinds"]
 
+os.environ["NO_COLOR"] = "1"
+"""The tests read what Sphinx, sphinx-autobuild, make and the grader print as plain text. Sphinx
+colours its output whenever ``CI`` is true or ``FORCE_COLOR`` is set, even into a pipe, and
+pytest does with ``FORCE_COLOR``; ``NO_COLOR`` (https://no-color.org), which both honour before
+those, keeps escape codes out of what the tests' subprocesses print."""
+
 SHARED_FIXTURES = ("built_site", "served_site", "pytest.mark.site", "tiny_course")
 """What marks a test file as using a session fixture that costs a minute or more (the built
 site, the tiny course's references): under pytest-xdist (`make test` runs ``-n auto --dist
