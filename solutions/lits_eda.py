@@ -428,31 +428,36 @@ def _case_histograms(case: LitsCase, edges: np.ndarray) -> np.ndarray:
     """Counts of shape (3 labels, bins) of one case; NaN voxels are left out, with a warning.
 
     Whole-number HU (what LiTS holds, whatever the stored dtype) take a fast exact path: a
-    count per label and per possible value with ``numpy.bincount``, binned once at the end; a
-    binary search per voxel (``searchsorted``) is ten times slower. Other HU take the search.
+    count per possible value with ``numpy.bincount``, binned once at the end; a binary search
+    per voxel (``searchsorted``) is ten times slower. All voxels are counted in one pass, the
+    few percent inside the liver again per label, and the background is what is left. Other
+    HU take the search.
     """
     n_bins = edges.size - 1
-    per_value = np.zeros(3 * HU_SPAN, dtype=np.int64)
-    counts = np.zeros(3 * n_bins, dtype=np.int64)
+    per_value = np.zeros((3, HU_SPAN), dtype=np.int64)  # all voxels, liver, tumour
+    counts = np.zeros((3, n_bins), dtype=np.int64)
     not_a_number = 0
     for _, hu, stored_labels in _paired_slabs(case):
         values, labels, missing = _finite(hu, stored_labels)
         not_a_number += missing
         if _whole_int16_values(values):
-            index = labels.astype(np.intp)
-            index *= HU_SPAN
-            index += values if values.dtype.kind in "iu" else values.astype(np.intp)
+            index = values.astype(np.intp)
             index += HU_OFFSET
-            per_value += np.bincount(index, minlength=3 * HU_SPAN)
+            per_value[BACKGROUND] += np.bincount(index, minlength=HU_SPAN)
+            inside = labels != BACKGROUND
+            inside_index, inside_labels = index[inside], labels[inside]
+            for label in (LIVER, TUMOUR):
+                chosen = inside_index[inside_labels == label]
+                per_value[label] += np.bincount(chosen, minlength=HU_SPAN)
         else:
-            index = _bin_of(values.astype(np.float64), edges)
-            index += labels.astype(np.intp) * n_bins
-            counts += np.bincount(index, minlength=3 * n_bins)
+            bins = _bin_of(values.astype(np.float64), edges)
+            for label in (BACKGROUND, LIVER, TUMOUR):
+                counts[label] += np.bincount(bins[labels == label], minlength=n_bins)
     _warn_not_a_number(case.volume, not_a_number, "histograms")
+    per_value[BACKGROUND] -= per_value[LIVER] + per_value[TUMOUR]
     value_bins = _bin_of(np.arange(HU_SPAN, dtype=np.float64) - HU_OFFSET, edges)
-    counts = counts.reshape(3, n_bins)
     for label in (BACKGROUND, LIVER, TUMOUR):
-        np.add.at(counts[label], value_bins, per_value[label * HU_SPAN : (label + 1) * HU_SPAN])
+        np.add.at(counts[label], value_bins, per_value[label])
     return counts
 
 

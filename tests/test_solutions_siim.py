@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 import pydicom
 import pytest
+from scipy.stats import binomtest
 
 from imaging_course.datasets.paths import REPO_ROOT
 from imaging_course.datasets.siim.generate import _picture_rng, generate_siim
@@ -450,8 +451,10 @@ def test_intensity_statistics_pool_every_pixel_of_a_view(siim_tiny, scan):
     for view, arrays in pixels.items():
         values = np.concatenate(arrays).astype(np.float64)
         assert result.loc[view, "n_images"] == len(arrays)
-        assert result.loc[view, "mean"] == pytest.approx(values.mean(), rel=1e-12)
-        assert result.loc[view, "std"] == pytest.approx(values.std(), rel=1e-9)
+        # The solution decodes JPEG with Pillow, pydicom's default here is pylibjpeg: they may
+        # round a pixel one grey level apart (a few hundredths on a mean, never more).
+        assert result.loc[view, "mean"] == pytest.approx(values.mean(), abs=0.1)
+        assert result.loc[view, "std"] == pytest.approx(values.std(), abs=0.1)
 
 
 def test_duplicate_images_find_the_planted_copy(siim_tiny):
@@ -517,12 +520,10 @@ GROUPS = ["view=AP", "view=PA", "sex=F", "sex=M", "age=0-19", "age=20-39", "age=
           "age=60-79", "age=80-120"]  # fmt: skip
 
 
-def _wilson(k: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
-    """The Wilson score interval, from its textbook formula."""
-    p = k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
-    return centre - half, centre + half
+def _wilson(k: int, n: int) -> tuple[float, float]:
+    """The Wilson score interval as SciPy computes it (the solution writes out the formula)."""
+    interval = binomtest(k, n).proportion_ci(0.95, method="wilson")
+    return interval.low, interval.high
 
 
 def test_prevalence_counts_images_per_group_with_wilson_intervals(siim_tiny, scan):
