@@ -23,7 +23,7 @@ from imaging_course.grader.compare import (
     Records,
     Table,
 )
-from imaging_course.grader.course.common import COUNT, STAT, integer_overflow
+from imaging_course.grader.course.common import COUNT, DECODED_PIXELS, STAT, integer_overflow
 from imaging_course.grader.course.siim_detectors import (
     age_string,
     area_not_fraction,
@@ -43,12 +43,6 @@ from imaging_course.grader.course.siim_detectors import (
 
 SIIM = DATASETS["siim"]
 call = partial(exercise_call, SIIM)
-
-DECODED_PIXELS = Number(rtol=1e-4, atol=0.25)
-"""Means and spreads of decoded JPEG pixels. The JPEG standard leaves the inverse DCT's
-rounding to the decoder, so Pillow (libjpeg-turbo), pylibjpeg (libjpeg) and GDCM may return a
-pixel one grey level apart: a view's mean moves by a few hundredths (0.03 on the sample,
-Pillow against pylibjpeg), whichever one a learner has installed."""
 
 
 def reference_header_table(context: ArgContext) -> tuple:
