@@ -173,6 +173,7 @@ class GraderState:
                 confine=not option("grade_unconfined"),
                 reads=[*reads, self.reference_solutions],
             )
+            self.sandbox.start()
         except SandboxUnavailableError as exc:
             self.problem = str(exc)
         stop_on_signals(self.stop)
