@@ -169,18 +169,21 @@ def _encoding_read(dataset: pydicom.Dataset) -> tuple[bool, bool]:
     return dataset.original_encoding
 
 
-def _sop_class_name(dataset: pydicom.Dataset) -> str | None:
-    """The name of the object's SOP class (``'Basic Text SR Storage'``), from the data set or
-    else the file meta group; ``None`` when neither says."""
-    uid = dataset.get("SOPClassUID") or dataset.file_meta.get("MediaStorageSOPClassUID")
-    return None if uid is None else pydicom.uid.UID(uid).name
+def _sop_class_names(dataset: pydicom.Dataset) -> list[str]:
+    """The names of the SOP classes the file states (``'Basic Text SR Storage'``), in its
+    file meta group and its data set, that pydicom knows; a UID it does not know (a private
+    class, or a UID cut short with the file) has no name here."""
+    uids = (dataset.file_meta.get("MediaStorageSOPClassUID"), dataset.get("SOPClassUID"))
+    names = (pydicom.uid.UID(uid).name for uid in uids if uid)
+    return [name for name in names if not name[:1].isdigit()]  # an unknown UID's name is itself
 
 
 def _is_image(dataset: pydicom.Dataset) -> bool:
-    """Whether the object is an image: it has the Image Pixel module's Rows, or a SOP class
-    named an image's; a file cut before it says what it holds counts as an image (cut)."""
-    name = _sop_class_name(dataset)
-    return "Rows" in dataset or name is None or "Image" in name
+    """Whether the object is, or may be, an image: it has the Image Pixel module's Rows, or
+    a SOP class named an image's, or none that pydicom knows (a file cut before it says what
+    it holds, or inside its SOP Class UID, counts as an image: cut)."""
+    names = _sop_class_names(dataset)
+    return "Rows" in dataset or not names or any("Image" in name for name in names)
 
 
 def _pixel_data_length(source, dataset: pydicom.Dataset) -> tuple[int, str]:
@@ -191,10 +194,10 @@ def _pixel_data_length(source, dataset: pydicom.Dataset) -> tuple[int, str]:
     header = source.read(8)
     if not header:
         if not _is_image(dataset):
-            raise NotAnImageError(f"{_sop_class_name(dataset)}, no pixel data")
-        raise DamagedDicomError("no Pixel Data element: the file ends after the header")
+            raise NotAnImageError(f"{_sop_class_names(dataset)[0]}, no pixel data")
+        raise DamagedDicomError("truncated: the file ends before its Pixel Data element")
     if len(header) < 8:
-        raise DamagedDicomError("the file ends inside the Pixel Data element's header")
+        raise DamagedDicomError("truncated: the file ends inside the Pixel Data element's header")
     group, element = struct.unpack(f"{endian}HH", header[:4])
     if (group, element) != (0x7FE0, 0x0010):
         raise DamagedDicomError(
@@ -204,7 +207,7 @@ def _pixel_data_length(source, dataset: pydicom.Dataset) -> tuple[int, str]:
         return struct.unpack(f"{endian}L", header[4:8])[0], endian
     extra = source.read(4)  # OB/OW: VR, two reserved bytes, then a 4-byte length
     if len(extra) < 4:
-        raise DamagedDicomError("the file ends inside the Pixel Data element's header")
+        raise DamagedDicomError("truncated: the file ends inside the Pixel Data element's header")
     return struct.unpack(f"{endian}L", extra)[0], endian
 
 
@@ -303,6 +306,14 @@ def _readable_headers(
                     continue
                 except NotAnImageError as error:
                     unreadable.append({"path": relative, "reason": f"not an image: {error}"})
+                    continue
+                except DamagedDicomError as error:
+                    unreadable.append({"path": relative, "reason": f"damaged: {error}"})
+                    continue
+                # A file cut inside an element of its header: pydicom unpacks too few bytes.
+                except (EOFError, struct.error) as error:
+                    reason = f"truncated: the file ends inside its header ({error})"
+                    unreadable.append({"path": relative, "reason": reason})
                     continue
                 # Damaged bytes make pydicom raise almost anything: EOFError or struct.error
                 # for a header cut short, NotImplementedError for a corrupted VR ('CJ'),

@@ -294,6 +294,34 @@ def test_real_kinds_of_files_are_read_or_reported_never_misread(siim_kinds):
         assert (row["age"], row["view"], row["pixel_spacing_mm"]) == (61.0, "AP", 0.143), name
 
 
+def test_an_image_cut_anywhere_in_its_header_is_reported_cut_never_read_or_called_no_image(
+    siim_kinds, tmp_path
+):
+    big_endian = siim_kinds.files["big_endian"].path.read_bytes()
+    whole = siim_kinds.files["implicit_declared_explicit"].path.read_bytes()
+    root = tmp_path / "siim"
+    folder = root / "dicom-images-train" / "study" / "series"
+    folder.mkdir(parents=True)
+    (root / "dicom-images-test").mkdir()
+    (root / "train-rle.csv").write_text("ImageId, EncodedPixels\n", encoding="utf-8")
+    header_end = whole.index(b"\xe0\x7f\x10\x00")  # the Pixel Data element's tag
+    for name, data in (("little", whole), ("big", big_endian)):
+        end = data.index(b"\x7f\xe0\x00\x10") if name == "big" else header_end
+        for cut in range(132, end + 8):  # past the preamble and "DICM", to the pixel data
+            (folder / f"{name}.{cut}.dcm").write_bytes(data[:cut])
+
+    result = solution.scan_dicom_headers(root)
+
+    assert result["table"].empty
+    reasons = [entry["reason"] for entry in result["unreadable"]]
+    assert len(reasons) == len(list(folder.iterdir()))
+    assert not [reason for reason in reasons if reason.startswith("not an image")]
+    # Cut inside the file meta group, pydicom finds no valid DICOM; cut later, the file is
+    # said to be cut, or an element it cut short to be damaged.
+    assert all(reason.startswith(("not DICOM", "truncated", "damaged")) for reason in reasons)
+    assert sum("truncated" in reason for reason in reasons) > 0.9 * len(reasons)
+
+
 def test_an_undecodable_image_is_left_out_of_the_intensities_with_a_warning(siim_kinds):
     files = siim_kinds.files
     pixels = np.concatenate(
