@@ -3,20 +3,25 @@ wrong solutions graded for real.
 
 :func:`evidence` makes the :class:`~imaging_course.grader.detectors.Evidence` a detector sees
 from small hand-made outputs (``test_grader_<dataset>_detector_rules.py``). The modules in
-``tests/grader_mistakes/`` are graded for real (sandbox, references computed
-live from ``solutions/`` on a tiny generated dataset); the check the mistake breaks must fail
-and its feedback must carry the detector's hint, and no other detector's hint. The cases of
-each exercise are in ``test_grader_<dataset>_mistakes.py``.
+``tests/grader_mistakes/`` are graded for real (sandbox, references of ``solutions/`` on a
+tiny generated dataset, computed once per dataset by :func:`mistake_data` and stored, as
+`make reference` stores them); the check the mistake breaks must fail and its feedback must
+carry the detector's hint, and no other detector's hint. The cases of each exercise are in
+``test_grader_<dataset>_mistakes.py``.
 """
 
 import shutil
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.registry import Dataset
+from imaging_course.grader.course import course_table
 from imaging_course.grader.detectors import Evidence
+from imaging_course.grader.reference import compute_references, write_references
+from imaging_course.grader.sandbox import Sandbox
 
 MISTAKES = Path(__file__).resolve().parent / "grader_mistakes"
 
@@ -26,10 +31,31 @@ def evidence(expected, got, *, args=(), status="ok", error=None, references=None
     return Evidence(expected, got, status, error or {}, args, Path(), references or {})
 
 
-def grade_mistake(module: str, dataset: Dataset, root: Path, tmp_path: Path) -> str:
+@dataclass(frozen=True)
+class MistakeData:
+    """A tiny dataset, and the folder of the references stored on it."""
+
+    root: Path
+    references: Path
+
+
+def mistake_data(dataset: Dataset, folder: Path) -> MistakeData:
+    """A tiny ``dataset`` (seed 21) in ``folder`` and its references, stored once: each
+    mistake's grading then runs the learner's calls only, not the reference solutions too."""
+    root = folder / f"{dataset.name}-tiny"
+    dataset.generator_function()(root, scale="tiny", seed=21, progress=False)
+    references = folder / "references"
+    with Sandbox(reads=[root, SOLUTIONS_DIR]) as sandbox:
+        computed = compute_references(course_table(), dataset.name, root, SOLUTIONS_DIR, sandbox)
+    write_references(computed, references)
+    return MistakeData(root, references)
+
+
+def grade_mistake(module: str, dataset: Dataset, data: MistakeData, tmp_path: Path) -> str:
     """Grade a copy of ``dataset``'s reference solution in which ``module`` of
-    ``grader_mistakes/`` replaces the functions it defines, on the data at ``root``; the
-    grader's output (the run must fail)."""
+    ``grader_mistakes/`` replaces the functions it defines, on ``data``; the grader's output
+    (the run must fail, and it must have used the stored references)."""
+    root = data.root
     exercise = dataset.exercise
     learner = tmp_path / "learner"
     learner.mkdir()
@@ -49,7 +75,7 @@ def grade_mistake(module: str, dataset: Dataset, root: Path, tmp_path: Path) -> 
             "--dataset-root",
             f"{dataset.name}={root}",
             "--reference-dir",
-            str(tmp_path / "no-stored-references"),
+            str(data.references),
         ],
         capture_output=True,
         text=True,
@@ -57,6 +83,7 @@ def grade_mistake(module: str, dataset: Dataset, root: Path, tmp_path: Path) -> 
         check=False,
     )
     assert completed.returncode == 1, completed.stdout[-3000:] + completed.stderr[-3000:]
+    assert "references computed" not in completed.stdout, completed.stdout[-3000:]
     return completed.stdout
 
 

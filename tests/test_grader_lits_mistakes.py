@@ -1,10 +1,8 @@
 """Each LiTS detector, on a copy of the reference solution that makes exactly its mistake
 (see :mod:`detector_testing`)."""
 
-from pathlib import Path
-
 import pytest
-from detector_testing import assert_hint, feedback_of, grade_mistake
+from detector_testing import MistakeData, assert_hint, feedback_of, grade_mistake, mistake_data
 
 from imaging_course.datasets.registry import DATASETS
 
@@ -20,10 +18,8 @@ CASES = [
 
 
 @pytest.fixture(scope="module")
-def tiny_lits(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("mistakes") / "lits-tiny"
-    LITS.generator_function()(root, scale="tiny", seed=21, progress=False)
-    return root
+def tiny_lits(tmp_path_factory) -> MistakeData:
+    return mistake_data(LITS, tmp_path_factory.mktemp("mistakes"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])

@@ -2,10 +2,8 @@
 :mod:`detector_testing`): one module per mistake, and one module that makes several mistakes
 in several functions at once, graded once for all its rows."""
 
-from pathlib import Path
-
 import pytest
-from detector_testing import assert_hint, feedback_of, grade_mistake
+from detector_testing import MistakeData, assert_hint, feedback_of, grade_mistake, mistake_data
 
 from imaging_course.datasets.registry import DATASETS
 
@@ -33,10 +31,8 @@ SEVERAL_CASES = [
 
 
 @pytest.fixture(scope="module")
-def tiny_siim(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("mistakes") / "siim-tiny"
-    SIIM.generator_function()(root, scale="tiny", seed=21, progress=False)
-    return root
+def tiny_siim(tmp_path_factory) -> MistakeData:
+    return mistake_data(SIIM, tmp_path_factory.mktemp("mistakes"))
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case[0] for case in CASES])
