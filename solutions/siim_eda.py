@@ -662,6 +662,15 @@ def intensity_statistics(root: Path | str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["view", "n_images", "mean", "std"])
 
 
+def _duplicate_groups(root: Path, table: pd.DataFrame) -> list[list[str]]:
+    """:func:`duplicate_images` among the images of the header table ``table``."""
+    groups: dict[str, list[str]] = defaultdict(list)
+    for header, dataset in _datasets(root, table):
+        groups[hashlib.sha256(dataset.PixelData).hexdigest()].append(header["image_id"])
+    duplicates = [sorted(ids) for ids in groups.values() if len(ids) >= 2]
+    return sorted(duplicates, key=lambda group: group[0])
+
+
 def duplicate_images(root: Path | str) -> list[list[str]]:
     """Groups of images (both splits) whose pixel data are identical.
 
@@ -689,15 +698,6 @@ def duplicate_images(root: Path | str) -> list[list[str]]:
     """
     root = Path(root)
     return _duplicate_groups(root, scan_dicom_headers(root)["table"])
-
-
-def _duplicate_groups(root: Path, table: pd.DataFrame) -> list[list[str]]:
-    """:func:`duplicate_images` among the images of the header table ``table``."""
-    groups: dict[str, list[str]] = defaultdict(list)
-    for header, dataset in _datasets(root, table):
-        groups[hashlib.sha256(dataset.PixelData).hexdigest()].append(header["image_id"])
-    duplicates = [sorted(ids) for ids in groups.values() if len(ids) >= 2]
-    return sorted(duplicates, key=lambda group: group[0])
 
 
 def data_quality_report(root: Path | str) -> dict:
