@@ -177,18 +177,9 @@ def volume_table(root: Path | str) -> pd.DataFrame:
     return pd.DataFrame([_volume_row(case) for case in find_lits_cases(Path(root))])
 
 
-def _volume_row(case: LitsCase) -> dict:
-    """The row of :func:`volume_table` of one case."""
+def _header_columns(case: LitsCase) -> dict:
+    """The columns of :func:`volume_table` that the headers alone give (all but the HU range)."""
     volume, segmentation = nib.load(case.volume), nib.load(case.segmentation)
-    hu_min, hu_max, not_a_number = math.inf, -math.inf, 0
-    for slab in _slabs(volume, _slab_slices(volume)):
-        # fmin and fmax pass over NaN; min returns NaN when there is one, which is a
-        # cheaper test than counting them in every slab.
-        hu_min = min(hu_min, float(np.fmin.reduce(slab, axis=None)))
-        hu_max = max(hu_max, float(np.fmax.reduce(slab, axis=None)))
-        if slab.dtype.kind == "f" and np.isnan(slab.min()):
-            not_a_number += int(np.isnan(slab).sum())
-    _warn_not_a_number(case.volume, not_a_number, "HU range")
     nx, ny, nz = (int(n) for n in volume.shape[:3])
     spacing = [float(zoom) for zoom in volume.header.get_zooms()[:3]]
     return {
@@ -200,12 +191,27 @@ def _volume_row(case: LitsCase) -> dict:
         "spacing_y_mm": spacing[1],
         "spacing_z_mm": spacing[2],
         "orientation": "".join(nib.aff2axcodes(volume.affine)),
-        "hu_min": hu_min,
-        "hu_max": hu_max,
         "affine_matches": bool(
             np.allclose(volume.affine, segmentation.affine, rtol=0.0, atol=AFFINE_ATOL_MM)
         ),
     }
+
+
+def _volume_row(case: LitsCase) -> dict:
+    """The row of :func:`volume_table` of one case."""
+    volume = nib.load(case.volume)
+    hu_min, hu_max, not_a_number = math.inf, -math.inf, 0
+    for slab in _slabs(volume, _slab_slices(volume)):
+        # fmin and fmax pass over NaN; min returns NaN when there is one, which is a
+        # cheaper test than counting them in every slab.
+        hu_min = min(hu_min, float(np.fmin.reduce(slab, axis=None)))
+        hu_max = max(hu_max, float(np.fmax.reduce(slab, axis=None)))
+        if slab.dtype.kind == "f" and np.isnan(slab.min()):
+            not_a_number += int(np.isnan(slab).sum())
+    _warn_not_a_number(case.volume, not_a_number, "HU range")
+    header = _header_columns(case)
+    affine_matches = header.pop("affine_matches")
+    return {**header, "hu_min": hu_min, "hu_max": hu_max, "affine_matches": affine_matches}
 
 
 class _LesionCounter:
@@ -537,9 +543,8 @@ def dataset_summary(root: Path | str) -> dict:
     - Build it from your :func:`volume_table`; the tumour-free cases need only the
       segmentations.
     """
-    root = Path(root)
-    table = volume_table(root)
-    cases = find_lits_cases(root)
+    cases = list(find_lits_cases(Path(root)))
+    table = pd.DataFrame([_header_columns(case) for case in cases])  # no voxel read
     return _summary(table, [case.case_id for case in cases if not _has_tumour(case)])
 
 
