@@ -1,11 +1,14 @@
 """Grading a class on a real Dask cluster: a scheduler and workers as separate processes on
 the loopback address, one of them killed while it grades, one with other course code.
 
-One scenario (it starts a cluster and grades the class twice): the class of six (right,
+One scenario (it starts a cluster and grades the class three times): the class of six (right,
 stub, partly right, hostile, hanging, crashing) graded on the cluster must give the gradebook
 a local run gives (rows, scores, statuses), no learner missing or doubled, the learner whose
 worker was killed graded again on the other and her row saying so, the worker with other
-code refused by name, and no process of the cluster or of the grading left afterwards.
+code refused by name. Then the class graded on the one worker left, killed in its turn: the
+run ends after the no-worker timeout instead of waiting forever, with the learners graded
+before kept, the others marked, a message saying how to resume and exit status 75. No
+process of the cluster or of the grading is left afterwards.
 """
 
 import csv
@@ -22,6 +25,7 @@ import pytest
 from grader_toy.toy_run import TOY_DIR, TOY_SOLUTIONS, toy_env, toy_options
 from grader_toy.toy_table import generate_toy
 from test_grader_gallery import processes_mentioning, stale_cgroups
+from test_grader_stop import _hanging_now
 
 import imaging_course
 
@@ -179,7 +183,7 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
 
     def hanging_started() -> bool:
         for name in ("a", "b"):
-            if list(temporaries[name].rglob("hanging-now")):
+            if _hanging_now(temporaries[name]):
                 hanging_on["name"] = name
                 return True
         assert on_cluster.poll() is None, on_cluster.communicate()[0]
@@ -221,11 +225,42 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
     # Graded once on the worker left: one progress line for her.
     assert len(re.findall(r"^hanging: ", output, flags=re.MULTILINE)) == 1, output
 
+    # The killed worker could not clean its folder; the one that finished did.
+    assert list(temporaries[other].glob("grade-*")) == []
+
+    # The last accepted worker killed in its turn: the run must not wait forever.
+    lost_run = subprocess.Popen(
+        [*grade_all, "--out", str(tmp_path / "lost"), "--dask-scheduler", address, *options,
+         "--no-worker-timeout", "3"],
+        env=toy_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    wait_for(
+        lambda: _hanging_now(temporaries[other]) or lost_run.poll() is not None,
+        "the hanging learner was never graded on the worker left",
+        600,
+    )
+    processes[other].kill()
+    lost_output, _ = lost_run.communicate(timeout=300)
+    assert lost_run.returncode == 75, lost_output
+    lost = f"no worker left (worker-{other} lost; none came back within 3 s)"
+    assert f"grade-all: {lost}: ended with 1 of 6 learners graded" in lost_output
+    assert "run the same grade-all again" in lost_output
+    lost_rows = gradebook(tmp_path / "lost")
+    assert [row["learner"] for row in lost_rows] == names, lost_output
+    # One learner at a time on one worker, in order: the crashing one graded before.
+    assert lost_rows[0] == local_rows[0], lost_output
+    assert all(row["status"] == f"not graded: {lost}" for row in lost_rows[1:]), lost_rows
+    assert sorted(path.name for path in (tmp_path / "lost/reports").iterdir()) == [
+        "crashing.json"
+    ]  # the others are graded by the next run
+    assert lost in (tmp_path / "lost/feedback/hanging.md").read_text()
+
     for process in reversed(processes.values()):  # the workers, then the scheduler
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
             process.wait(timeout=30)
     assert processes_mentioning(str(tmp_path)) == []
     assert stale_cgroups() == []
-    # The killed worker could not clean its folder; the one that finished did.
-    assert list(temporaries[other].glob("grade-*")) == []

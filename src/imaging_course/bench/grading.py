@@ -11,6 +11,9 @@ Figures, each beside its anchor timed in the same run:
   the way grade-all graded before Dask (goal: the cluster costs at most 10% more); the
   difference per learner is the engine's overhead, and the cluster's time per learner and
   core is the cost a cluster's projections start from (README, "Grading on a cluster").
+  Beside the wall times, the CPU time of each engine (this process and every grading
+  process, user and system): on a shared machine wall time follows the other users' load,
+  CPU time much less, so the CPU ratio says what the engine itself costs.
 
 The first line says which sandbox limits were in force (they differ between machines: a
 cgroup, namespaces and a user of its own per call need root).
@@ -19,11 +22,13 @@ cgroup, namespaces and a user of its own per call need root).
 import contextlib
 import io
 import os
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -62,7 +67,22 @@ def _sandbox_call_seconds(folder: Path) -> float:
         return (time.perf_counter() - start) / SANDBOX_CALLS
 
 
-def _pool_seconds(folder: Path, jobs: int) -> float:
+def _cpu_seconds() -> float:
+    """CPU time (user and system) of this process and of its ended children, in seconds."""
+    own, children = (
+        resource.getrusage(who) for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)
+    )
+    return own.ru_utime + own.ru_stime + children.ru_utime + children.ru_stime
+
+
+def _wall_and_cpu(function: Callable[[], object]) -> tuple[float, float]:
+    """``function()``'s wall time and CPU time (:func:`_cpu_seconds`), in seconds."""
+    wall, cpu = time.perf_counter(), _cpu_seconds()
+    function()
+    return time.perf_counter() - wall, _cpu_seconds() - cpu
+
+
+def _pool(folder: Path, jobs: int) -> None:
     """The anchor: every learner's grading process from a pool of ``jobs`` threads (after the
     one preparation grade-all makes too)."""
     learners = sorted((folder / "submissions").iterdir())
@@ -73,7 +93,6 @@ def _pool_seconds(folder: Path, jobs: int) -> float:
         command = grade_command(learner, out / f"{learner.name}.json", ["--held-out"])
         return subprocess.run(command, capture_output=True, check=False).returncode
 
-    start = time.perf_counter()
     subprocess.run(
         [*grade_command(folder, out / "prepare.json", ["--held-out"]), "--grade-prepare-only"],
         capture_output=True,
@@ -81,15 +100,12 @@ def _pool_seconds(folder: Path, jobs: int) -> float:
     )
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(grade, learners))
-    return time.perf_counter() - start
 
 
-def _cluster_seconds(folder: Path, jobs: int) -> float:
+def _cluster(folder: Path, jobs: int) -> None:
     """`grade-all` on the local Dask cluster of ``jobs`` workers (its output kept quiet)."""
-    start = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         grade_all(folder / "submissions", folder / "grades", jobs=jobs, extra=["--held-out"])
-    return time.perf_counter() - start
 
 
 def run() -> None:
@@ -106,8 +122,11 @@ def run() -> None:
         for index in range(BATCH_LEARNERS):
             shutil.copytree(SOLUTIONS_DIR, scratch / "submissions" / f"learner-{index:02d}")
         cores = os.cpu_count() or 1
-        pool = _pool_seconds(scratch, cores)
-        local_cluster = _cluster_seconds(scratch, cores)
+        loads = [os.getloadavg()[0]]
+        pool, pool_cpu = _wall_and_cpu(lambda: _pool(scratch, cores))
+        loads.append(os.getloadavg()[0])
+        local_cluster, cluster_cpu = _wall_and_cpu(lambda: _cluster(scratch, cores))
+        loads.append(os.getloadavg()[0])
     print(
         f"make grade (solutions/, sample + held-out)  {grade:7.2f} s   "
         f"(goal <= 15 s; exit status {status})"
@@ -122,6 +141,15 @@ def run() -> None:
         "goal <= 1.10x)"
     )
     print(
+        f"  CPU time, local Dask cluster         {cluster_cpu:7.1f} s   "
+        f"(anchor: the pool {pool_cpu:.1f} s: {cluster_cpu / pool_cpu:.3f}x)"
+    )
+    print(
         f"engine overhead per learner          {(local_cluster - pool) / BATCH_LEARNERS:7.2f} s"
-        f"   (grading time per learner and core {local_cluster * cores / BATCH_LEARNERS:.1f} s)"
+        f"   (CPU {(cluster_cpu - pool_cpu) / BATCH_LEARNERS:.2f} s; grading time per learner "
+        f"and core {local_cluster * cores / BATCH_LEARNERS:.1f} s)"
+    )
+    print(
+        f"  load average (1 min) before, between and after the two: "
+        f"{', '.join(f'{load:.1f}' for load in loads)} on {cores} cores"
     )

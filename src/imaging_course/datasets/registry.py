@@ -115,7 +115,7 @@ DATASETS: dict[str, Dataset] = {
             },
             exercise="lits_eda",
             checks="imaging_course.grader.course.lits_checks:LITS_TABLE",
-            benchmarks=("lits_generation", "lits_eda"),
+            benchmarks=("lits_generation", "lits_eda", "lits_cluster"),
             cluster_references="imaging_course.grader.course.lits_cluster:lits_eda_on_cluster",
         ),
     )

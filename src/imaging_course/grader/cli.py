@@ -6,7 +6,8 @@ Commands::
                                                       reference/<dataset>/<call>.json
     grade [--solutions DIR] [--no-held-out] [--grade-report PATH] [pytest options...]
     grade-all SUBMISSIONS [--out DIR] [--jobs N] [--learner-timeout S]
-              [--dask-scheduler tcp://HOST:PORT]      gradebook.csv + feedback/<learner>.md
+              [--dask-scheduler tcp://HOST:PORT] [--no-worker-timeout S]
+                                                      gradebook.csv + feedback/<learner>.md
 """
 
 import argparse
@@ -16,8 +17,9 @@ from pathlib import Path
 
 from imaging_course.course_modules import SOLUTIONS_DIR
 from imaging_course.datasets.registry import DATASETS, import_object
+from imaging_course.grader.cluster import NO_WORKER_SECONDS
 from imaging_course.grader.course import course_table
-from imaging_course.grader.gradebook import LEARNER_TIMEOUT_SECONDS, grade_all
+from imaging_course.grader.gradebook import LEARNER_TIMEOUT_SECONDS, WORKERS_LOST, grade_all
 from imaging_course.grader.reference import (
     REFERENCE_DIR,
     ReferenceError,
@@ -144,6 +146,13 @@ def main(argv: list[str] | None = None) -> int:
         default=LEARNER_TIMEOUT_SECONDS,
         help="seconds for one learner's whole run (then stopped, graded on what ended)",
     )
+    batch.add_argument(
+        "--no-worker-timeout",
+        type=float,
+        default=NO_WORKER_SECONDS,
+        help="seconds to wait for a worker when every accepted one was lost (then the run "
+        f"ends with what was graded, exit status {WORKERS_LOST}; run it again to resume)",
+    )
     args, extra = parser.parse_known_args(argv)
     if args.command == "reference":
         if extra:
@@ -162,4 +171,5 @@ def main(argv: list[str] | None = None) -> int:
         extra=extra,
         timeout=args.learner_timeout,
         scheduler=args.dask_scheduler,
+        no_worker_seconds=args.no_worker_timeout,
     )

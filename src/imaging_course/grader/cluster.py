@@ -12,7 +12,8 @@ run, and returns the JSON report and the log; the instructor writes the gradeboo
 learner runs, every worker is checked: course version (package version and a digest of the
 course's code), data fingerprint (the generators' stamps, the data made on the worker from
 the seed when missing) and confinement (Landlock); a worker that fails is refused by name and
-gets no learner.
+gets no learner. A run whose accepted workers are all lost does not wait for them forever:
+after ``no_worker_seconds`` without one, the learners not graded are left to the next run.
 """
 
 import contextlib
@@ -43,7 +44,11 @@ from imaging_course.grader.sandbox import Policy, SandboxUnavailableError
 STOP_GRACE_SECONDS = 30.0
 """How long a stopped learner's run may take to grade what ended and clean up before SIGKILL."""
 POLL_SECONDS = 0.5
-"""How often a task looks whether its learner's run ended or grade-all was stopped."""
+"""How often a task looks whether its learner's run ended or grade-all was stopped, and how
+often grade-all, when no result came, looks whether an accepted worker is left."""
+NO_WORKER_SECONDS = 120.0
+"""How long a run waits, by default, for an accepted worker to come back (its address listed by
+the scheduler again) when every one was lost, before it ends with the learners graded so far."""
 
 
 def course_version() -> dict:
@@ -264,11 +269,25 @@ def grade_learner(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+LOCAL_CLUSTER_CONFIG = {
+    "distributed.worker.profile.enabled": False,
+    "distributed.admin.tick.interval": "1s",
+    "distributed.admin.system-monitor.interval": "5s",
+}
+"""Dask settings of the local cluster (:func:`connect`); its temporary folder, which holds
+Dask's lock files, is the scratch folder removed with it."""
+
+
 @contextlib.contextmanager
 def connect(scheduler: str | None, jobs: int) -> Iterator:
     """A Dask client of the cluster at ``scheduler``, or of a local cluster of ``jobs``
     in-process workers of one thread each (each task's work is in its grading process, so
-    worker processes would only add their start-up)."""
+    worker processes would only add their start-up).
+
+    The local cluster runs in grade-all's own process without Dask's statistical profiler
+    (it samples the worker threads 100 times a second, and they only wait for a grading
+    process) and with slower event-loop and system-monitor ticks: that took Dask's own CPU
+    from about 9% of a core to 2% while two learners are graded."""
     import dask  # noqa: PLC0415 (grade-all and bench only)
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
@@ -278,7 +297,7 @@ def connect(scheduler: str | None, jobs: int) -> Iterator:
         return
     with (
         tempfile.TemporaryDirectory(prefix="grade-all-dask-") as scratch,
-        dask.config.set({"temporary-directory": scratch}),  # its locks too, removed with it
+        dask.config.set({"temporary-directory": scratch, **LOCAL_CLUSTER_CONFIG}),
         LocalCluster(
             n_workers=max(1, jobs),
             threads_per_worker=1,
@@ -303,13 +322,16 @@ def _failed(learner: str, exc: BaseException) -> dict:
 class ClassRun:
     """One grade-all run on a cluster: the workers checked, then one task per learner.
 
-    ``no_worker`` says why nothing was graded when every worker was refused."""
+    ``no_worker`` says why learners were left ungraded: every worker was refused, or every
+    accepted worker was lost for ``no_worker_seconds`` (then ``workers_lost`` is True)."""
 
     run_id: str
     extra: list[str]
     timeout: float
     confine: bool
+    no_worker_seconds: float = NO_WORKER_SECONDS
     no_worker: str = ""
+    workers_lost: bool = False
     names: dict[str, str] = field(default_factory=dict)
 
     def accepted_workers(self, client) -> list[str]:
@@ -345,14 +367,47 @@ class ClassRun:
             self.no_worker = "no worker can grade (" + ("; ".join(refused) or "none") + ")"
         return accepted
 
+    def _completed(self, client, futures: dict, accepted: list[str]) -> Iterator:
+        """``futures`` as they complete; when none completes and no worker of ``accepted``
+        has been listed by the scheduler for :attr:`no_worker_seconds`, the futures left are
+        cancelled (not yielded) and :attr:`no_worker` says so.
+
+        Without this watchdog the run would wait forever: the tasks are bound to the
+        accepted workers, and Dask keeps a task whose workers are all gone in its no-worker
+        state."""
+        from distributed import as_completed  # noqa: PLC0415
+
+        completed = as_completed(futures)
+        lost_since = None
+        while not completed.is_empty():
+            batch = completed.next_batch(block=False)
+            if batch:
+                yield from batch
+                continue
+            if set(accepted) & set(client.nthreads()):
+                lost_since = None
+            elif lost_since is None:
+                lost_since = time.monotonic()
+            elif time.monotonic() - lost_since >= self.no_worker_seconds:
+                lost = ", ".join(self.names.get(address, address) for address in accepted)
+                self.no_worker = (
+                    f"no worker left ({lost} lost; none came back within "
+                    f"{self.no_worker_seconds:g} s)"
+                )
+                self.workers_lost = True
+                client.cancel([future for future in futures if not future.done()])
+                return
+            time.sleep(POLL_SECONDS)
+
     def grade(self, client, learners: list[Path], keep: Callable[[dict, list[str]], None]):
         """Grade ``learners``, one task each on the accepted workers; ``keep(result,
         starts)`` gets each result as it comes, with the workers her grading started on.
 
         A KeyboardInterrupt (Ctrl-C, or SIGTERM/SIGHUP turned into one) stops the run: the
         learners' runs under way are stopped and kept, those not started are not, and the
-        KeyboardInterrupt goes on."""
-        from distributed import Event, as_completed  # noqa: PLC0415
+        KeyboardInterrupt goes on. Learners whose accepted workers were all lost are not
+        kept (:meth:`_completed`)."""
+        from distributed import Event  # noqa: PLC0415
 
         accepted = self.accepted_workers(client)
         if not accepted or not learners:
@@ -371,8 +426,9 @@ class ClassRun:
                 workers=accepted,
                 allow_other_workers=False,
                 pure=False,
+                priority=len(learners) - index,  # in order of name, as the gradebook
             ): learner.name
-            for learner in learners
+            for index, learner in enumerate(learners)
         }
         bar = tqdm(total=len(futures), unit="learner", desc="grade-all", file=sys.stderr)
         done: set = set()
@@ -400,12 +456,16 @@ class ClassRun:
                 )
                 bar.update()
                 keep(result, starts)
+                # Dask forgets her result: held by a worker lost later, it would be computed
+                # again (she would be graded twice) while the run still holds her future.
+                future.release()
 
         try:
-            collect(as_completed(futures))
+            collect(self._completed(client, futures, accepted))
         except KeyboardInterrupt:
             Event(stop, client=client).set()
-            collect(as_completed([future for future in futures if future not in done]))
+            left = {future: name for future, name in futures.items() if future not in done}
+            collect(self._completed(client, left, accepted))
             raise
         finally:
             bar.close()

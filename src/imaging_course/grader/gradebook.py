@@ -31,6 +31,9 @@ LEARNER_TIMEOUT_SECONDS = 1800.0
 """Wall time for one learner's whole grading run, after which it is stopped."""
 STOPPED = "stopped with grade-all"
 """Status of a learner whose run a stopped grade-all cut short (graded again on resume)."""
+WORKERS_LOST = 75
+"""Exit status of a run that ended because every accepted worker was lost (sysexits'
+EX_TEMPFAIL: run it again once workers are back, and it resumes)."""
 
 
 def learner_folders(submissions: Path) -> list[Path]:
@@ -137,10 +140,12 @@ def grade_all(
     extra: list[str],
     timeout: float = LEARNER_TIMEOUT_SECONDS,
     scheduler: str | None = None,
+    no_worker_seconds: float = cluster.NO_WORKER_SECONDS,
 ) -> int:
     """Grade every learner folder in ``submissions`` into ``out`` on the Dask cluster at
     ``scheduler`` (None: a local cluster of ``jobs`` workers); 0 once the gradebook exists
-    (130 when stopped, with a gradebook of what was graded)."""
+    (130 when stopped, :data:`WORKERS_LOST` when every accepted worker was lost for
+    ``no_worker_seconds``; either way with a gradebook of what was graded)."""
     learners = learner_folders(submissions)
     confine = "--grade-unconfined" not in extra
     if scheduler is None:
@@ -159,7 +164,7 @@ def grade_all(
     if kept:
         print(f"kept {len(kept)} reports newer than their submissions: {', '.join(kept)}")
     pending = [learner for learner in learners if rows[learner.name] is None]
-    run = cluster.ClassRun(uuid.uuid4().hex[:12], extra, timeout, confine)
+    run = cluster.ClassRun(uuid.uuid4().hex[:12], extra, timeout, confine, no_worker_seconds)
     stopped = False
     try:
         with cluster.connect(scheduler, jobs) as client:
@@ -191,7 +196,21 @@ def grade_all(
     write_gradebook(ordered, out / "gradebook.csv")
     graded = sum(row["report"] is not None for row in ordered)
     print(f"graded {graded} of {len(ordered)} learners; gradebook: {out / 'gradebook.csv'}")
+    return _exit_status(run, stopped, graded, len(ordered))
+
+
+def _exit_status(run: cluster.ClassRun, stopped: bool, graded: int, learners: int) -> int:
+    """grade-all's exit status, and why when it is not 0 (the gradebook is written)."""
     if stopped:
         print("grade-all was stopped: exit status 130 (the gradebook holds what was graded)")
         return 130
+    if run.workers_lost:
+        print(
+            f"grade-all: {run.no_worker}: ended with {graded} of {learners} learners graded "
+            f"(exit status {WORKERS_LOST}). Start workers and run the same grade-all again: it "
+            f"keeps the reports of the learners graded and grades the other "
+            f"{learners - graded}.",
+            file=sys.stderr,
+        )
+        return WORKERS_LOST
     return 0
