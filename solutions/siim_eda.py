@@ -315,9 +315,9 @@ def _readable_headers(
                     reason = f"truncated: the file ends inside its header ({error})"
                     unreadable.append({"path": relative, "reason": reason})
                     continue
-                # Damaged bytes make pydicom raise almost anything: EOFError or struct.error
-                # for a header cut short, NotImplementedError for a corrupted VR ('CJ'),
-                # KeyError, ... One file must never stop the scan, so each is reported.
+                # Damaged bytes make pydicom raise almost anything else: NotImplementedError
+                # for a corrupted VR ('CJ'), BytesLengthException for a value of the wrong
+                # length, KeyError, ... One file must never stop the scan: each is reported.
                 except Exception as error:
                     reason = f"damaged: {type(error).__name__}: {error}"
                     unreadable.append({"path": relative, "reason": reason})
