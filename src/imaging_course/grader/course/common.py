@@ -53,6 +53,8 @@ def integer_overflow(evidence: Evidence) -> str | None:
         for mean_column in (c for c in expected.columns if str(c).endswith("mean")):
             means = pairs(expected, got, key, mean_column)
             spreads = pairs(expected, got, key, mean_column[: -len("mean")] + "std")
+            # The loosest of the course's tolerances on a mean (a JPEG decoder's rounding),
+            # so that the LiTS HU means and the SIIM pixel means both count as right.
             right_means = all(DECODED_PIXELS.close(e, g) for _, e, g in means)
             if means and right_means and mostly(spreads, _below):
                 return hint  # right mean, too small a spread: the squares wrapped around
