@@ -1,12 +1,15 @@
 """The sandbox: its pipe protocol, quick calls, multiprocessing in a call, the CPU time of a
-whole call, and the per-process limits a grader that is not root falls back on."""
+whole call, the per-process limits a grader that is not root falls back on, and the bytecode
+compiled once per module."""
 
+import importlib.util
 import os
+import sys
 from dataclasses import replace
 
 from imaging_course.grader.limits import Limits
 from imaging_course.grader.sandbox import Call, Sandbox
-from imaging_course.grader.sandbox_server import LineSource
+from imaging_course.grader.sandbox_server import LineSource, bytecode_path
 
 
 def test_two_lines_written_at_once_are_both_read():
@@ -107,3 +110,49 @@ def test_without_root_means_the_limits_are_per_process_and_said_so(tmp_path):
     assert "per process (no cgroup here)" in description
     assert "runs as you" in description
     assert "no TCP (Landlock)" in description
+
+
+PEEK = """
+def peek(paths):
+    readable = []
+    for path in paths:
+        try:
+            with open(path, "rb") as handle:
+                readable.append(len(handle.read(16)) == 16)
+        except OSError:
+            readable.append(False)
+    return readable
+
+def value():
+    return 1
+"""
+
+
+def test_a_module_is_compiled_once_and_its_calls_find_only_their_own_code(tmp_path, monkeypatch):
+    learner, other = tmp_path / "learner", tmp_path / "other"
+    for folder in (learner, other):
+        folder.mkdir()
+        (folder / "mod.py").write_text(PEEK)
+    with Sandbox(workers=1) as sandbox:
+        sandbox.run([Call("mod", "value", (), other, timeout=10.0)])
+        own_folder = sandbox.bytecode_folder(learner)
+        own, others = (
+            bytecode_path(sandbox.bytecode_folder(folder), folder.resolve() / "mod.py")
+            for folder in (learner, other)
+        )
+        [peeked] = sandbox.run([Call("mod", "peek", ([str(own), str(others)],), learner, 10.0)])
+        source = (learner / "mod.py").read_bytes()
+        compiled = own.read_bytes()
+        # Same size, same modification time, other code: only the source's hash tells.
+        times = (learner / "mod.py").stat()
+        (learner / "mod.py").write_bytes(source.replace(b"return 1", b"return 2"))
+        os.utime(learner / "mod.py", ns=(times.st_atime_ns, times.st_mtime_ns))
+        [changed] = sandbox.run([Call("mod", "value", (), learner, timeout=10.0)])
+    monkeypatch.setattr(sys, "pycache_prefix", str(own_folder))  # where Python would look
+
+    assert importlib.util.cache_from_source(str(learner.resolve() / "mod.py")) == str(own)
+    assert (peeked.status, peeked.value) == ("ok", [True, False]), peeked.error
+    assert compiled[:4] == importlib.util.MAGIC_NUMBER
+    assert int.from_bytes(compiled[4:8], "little") == 0b11  # hash-based, checked
+    assert compiled[8:16] == importlib.util.source_hash(source)
+    assert (changed.status, changed.value) == ("ok", 2), changed.error

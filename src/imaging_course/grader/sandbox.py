@@ -34,9 +34,12 @@ from typing import Any
 
 from imaging_course.grader import confinement, isolation, plain_data
 from imaging_course.grader.limits import CallGroup, Limits, cgroup_parents
-from imaging_course.grader.sandbox_server import STACK_FILE, LineSource
+from imaging_course.grader.sandbox_server import STACK_FILE, LineSource, bytecode_path
 
 SERVER_GRACE_SECONDS = 30.0
+COMPILE_TIMEOUT_SECONDS = 10.0
+"""Wall time to compile a learner folder's modules (a source that takes longer is compiled
+by each of its calls, within their own time)."""
 STACK_LINE = re.compile(r'File "(?P<path>[^"]+)", line (?P<line>\d+)')
 
 
@@ -278,6 +281,8 @@ class Sandbox:
         self._lock = threading.Lock()
         self._closing = False
         self._hidden: dict[tuple[str, ...], list[str]] = {}
+        self._bytecode: dict[Path, Path] = {}
+        self._compiled: set[tuple[Path, str]] = set()
 
     @property
     def confined(self) -> bool:
@@ -335,6 +340,7 @@ class Sandbox:
         self._servers += [self._new_server() for _ in range(parallel - len(self._servers))]
         for server in self._servers[:parallel]:
             server.wait_ready()
+        self._compile_modules(calls)
 
         def work(slot: int) -> None:
             while not self._closing:
@@ -376,7 +382,53 @@ class Sandbox:
             self._hidden[blocked] = hidden
         return self._hidden[blocked]
 
-    def _run_one(self, slot: int, call: Call) -> CallResult:
+    def bytecode_folder(self, learner_dir: Path) -> Path:
+        """The folder of the code compiled from ``learner_dir``'s modules: one per learner
+        folder, so that a call reads the bytecode of its own folder only (never that of the
+        reference solutions graded beside it)."""
+        learner_dir = Path(learner_dir).resolve()
+        if learner_dir not in self._bytecode:
+            with self._lock:
+                folder = self.scratch / f"bytecode-{len(self._bytecode) + 1}"
+                self._bytecode[learner_dir] = folder
+            folder.mkdir(mode=0o755)
+            folder.chmod(0o755)  # whatever the umask: calls running as their own user read it
+        return self._bytecode[learner_dir]
+
+    def _compile_modules(self, calls: list[Call]) -> None:
+        """Compile, once per sandbox, each module ``calls`` import (one compile request per
+        learner folder, isolated like a call) and install the code in the folder's bytecode
+        folder, where every call of that module finds it."""
+        wanted: dict[Path, list[str]] = {}
+        for call in calls:
+            learner_dir = Path(call.learner_dir).resolve()
+            if (learner_dir, call.module) not in self._compiled:
+                self._compiled.add((learner_dir, call.module))
+                if (learner_dir / f"{call.module}.py").is_file():
+                    wanted.setdefault(learner_dir, []).append(call.module)
+        for learner_dir, modules in wanted.items():
+            compiling = Call(modules[0], None, (), learner_dir, COMPILE_TIMEOUT_SECONDS)
+            self._run_one(0, compiling, compile_modules=modules)
+
+    def _install_bytecode(self, out: Path, learner_dir: Path, modules: list[str]) -> None:
+        """Copy each ``out/<module>.pyc`` a compile request wrote to where calls look."""
+        folder = self.bytecode_folder(learner_dir)
+        for module in modules:
+            compiled = out / f"{module}.pyc"
+            if not compiled.is_file() or compiled.is_symlink():
+                continue  # it did not compile: its import says why
+            target = bytecode_path(folder, learner_dir / f"{module}.py")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(compiled, target)
+            target.chmod(0o644)  # readable by calls running as their own user, whatever the umask
+            for parent in target.relative_to(folder).parents:
+                (folder / parent).chmod(0o755)
+
+    def _run_one(
+        self, slot: int, call: Call, compile_modules: list[str] | None = None
+    ) -> CallResult:
+        """Run ``call`` on server ``slot`` (or, given ``compile_modules``, compile those
+        modules of its learner folder)."""
         server = self._servers[slot]
         if self._closing:
             return CallResult("stopped")
@@ -395,9 +447,12 @@ class Sandbox:
             "reads": [str(Path(path).resolve()) for path in call.reads],
             "hidden": hidden,
             "call_dir": str(folder),
+            "bytecode": str(self.bytecode_folder(call.learner_dir)),
             "timeout": timeout,
             "limits": self.limits.as_request(timeout),
         }
+        if compile_modules is not None:
+            request["compile"] = compile_modules
         report = server.request(request)
         if report is None:  # the server died or hung, or the sandbox is closing
             if self._closing:
@@ -406,6 +461,9 @@ class Sandbox:
             self._servers[slot] = self._new_server().wait_ready()
             report = {"stopped": None, "exit_code": None, "server_lost": True}
         result = self._collect(folder, report, call, hidden)
+        if compile_modules is not None:
+            learner_dir = Path(call.learner_dir).resolve()
+            self._install_bytecode(folder / "out", learner_dir, compile_modules)
         shutil.rmtree(folder, ignore_errors=True)
         return result
 

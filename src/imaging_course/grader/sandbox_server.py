@@ -22,6 +22,13 @@ it makes the call's cgroup (:mod:`~imaging_course.grader.limits`) and forks a ch
    function, and writes the result with :mod:`imaging_course.grader.plain_data` into the call
    folder.
 
+A compile request (``compile``: module names) runs no learner code: its child, isolated the
+same way, compiles the modules' sources into ``.pyc`` files in its call folder, which the
+grader installs in the learner folder's bytecode folder (``bytecode``, read-only to calls).
+Calls load the module's code from there when it still matches the source (checked by hash),
+so that a module is compiled once per grading rather than once per call: calls write no
+bytecode, and a learner's folder rarely holds bytecode that matches her sources.
+
 The server waits for the child with the request's timeout, checking the call's CPU time,
 kills what is left of the call (it is PID 1 of its namespace, or a child subreaper, so a fork
 that called ``setsid()`` to outlive its check lands here), empties the private ``/dev/shm``
@@ -35,6 +42,7 @@ import importlib.util
 import io
 import json
 import os
+import py_compile
 import select
 import shutil
 import signal
@@ -121,7 +129,8 @@ class Server:
         hidden = tuple(request["hidden"])
         if hidden not in self.rules_cache:
             self.rules_cache[hidden] = confinement.read_rules(self.readable, hidden)
-        extra = [Path(request["learner_dir"]), *map(Path, request["reads"])]
+        extra = [Path(request[key]) for key in ("learner_dir", "bytecode")]
+        extra += map(Path, request["reads"])
         return self.rules_cache[hidden] + confinement.read_rules(extra, hidden)
 
     def writable(self, call_dir: Path) -> list[Path]:
@@ -257,13 +266,21 @@ class Server:
             sys.stderr.flush()
             os._exit(0)
 
+        if "compile" in request:
+            _compile(learner_dir, request["compile"], out)
+            finish({"status": "ok", "value": plain_data.encode(None, out)})
         sys.path.insert(0, str(learner_dir))
         module_path = learner_dir / f"{request['module']}.py"
         try:
             spec = importlib.util.spec_from_file_location(request["module"], module_path)
             module = importlib.util.module_from_spec(spec)
             sys.modules[request["module"]] = module
-            spec.loader.exec_module(module)
+            sys.pycache_prefix = request["bytecode"]  # the code its compile request made
+            try:
+                code = spec.loader.get_code(request["module"])
+            finally:
+                sys.pycache_prefix = None  # what the module imports: Python's own bytecode
+            exec(code, module.__dict__)  # noqa: S102 (what exec_module does, code found above)
         except BaseException as exc:
             finish({"status": "import-error", "error": _describe(exc, learner_dir)})
         if request["function"] is None:  # the import alone was asked for
@@ -284,6 +301,28 @@ class Server:
                 {"status": "bad-result", "error": {"type": "PlainDataError", "message": str(exc)}}
             )
         finish({"status": "ok", "value": tree})
+
+
+def bytecode_path(bytecode: Path, source: Path) -> Path:
+    """Where a call looks for the code of ``source`` (an absolute path): the path of
+    ``importlib.util.cache_from_source`` with ``sys.pycache_prefix`` set to ``bytecode`` (the
+    server runs without ``-O``, so no optimization tag)."""
+    relative = source.parent.relative_to(source.anchor)
+    return bytecode / relative / f"{source.stem}.{sys.implementation.cache_tag}.pyc"
+
+
+def _compile(learner_dir: Path, modules: list[str], out: Path) -> None:
+    """Compile each module's source to ``out/<module>.pyc``, checked against the source by
+    its hash when loaded. A module that does not compile gets no file: its import reports
+    the error."""
+    for module in modules:
+        with contextlib.suppress(py_compile.PyCompileError, OSError):
+            py_compile.compile(
+                str(learner_dir / f"{module}.py"),
+                cfile=str(out / f"{module}.pyc"),
+                doraise=True,
+                invalidation_mode=py_compile.PycInvalidationMode.CHECKED_HASH,
+            )
 
 
 class LineSource:
