@@ -1,13 +1,14 @@
 """Grading a class on a real Dask cluster: a scheduler and workers as separate processes on
 the loopback address, one of them killed while it grades, one with other course code.
 
-One scenario (it starts a cluster and grades the class three times): the class of six (right,
+One scenario (it starts a cluster and runs grade-all four times): the class of six (right,
 stub, partly right, hostile, hanging, crashing) graded on the cluster must give the gradebook
 a local run gives (rows, scores, statuses), no learner missing or doubled, the learner whose
 worker was killed graded again on the other and her row saying so, the worker with other
 code refused by name. Then the class graded on the one worker left, killed in its turn: the
 run ends after the no-worker timeout instead of waiting forever, with the learners graded
-before kept, the others marked, a message saying how to resume and exit status 75. No
+before kept, the others marked, a message saying how to resume and exit status 75. Last,
+with only the worker with other code left, a run that grades nobody and exits with 69. No
 process of the cluster or of the grading is left afterwards.
 """
 
@@ -257,6 +258,26 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
         "crashing.json"
     ]  # the others are graded by the next run
     assert lost in (tmp_path / "lost/feedback/hanging.md").read_text()
+
+    # Only the worker with other code is left: nobody is graded, and the exit status says so.
+    refused_run = subprocess.run(
+        [*grade_all, "--out", str(tmp_path / "refused"), "--dask-scheduler", address, *options],
+        env=toy_env(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    refused_output = refused_run.stdout + refused_run.stderr
+    assert refused_run.returncode == 69, refused_output
+    assert "no learner graded (exit status 69)" in refused_output
+    refused_rows = gradebook(tmp_path / "refused")
+    assert [row["learner"] for row in refused_rows] == names, refused_output
+    assert all(
+        re.fullmatch(r"not graded: no worker can grade \(worker worker-stale .* refused: "
+                     r"course version .*\)", row["status"])
+        for row in refused_rows
+    ), refused_rows  # fmt: skip
 
     for process in reversed(processes.values()):  # the workers, then the scheduler
         if process.poll() is None:

@@ -287,7 +287,10 @@ def connect(scheduler: str | None, jobs: int) -> Iterator:
     The local cluster runs in grade-all's own process without Dask's statistical profiler
     (it samples the worker threads 100 times a second, and they only wait for a grading
     process) and with slower event-loop and system-monitor ticks: that took Dask's own CPU
-    from about 9% of a core to 2% while two learners are graded."""
+    from about 9% of a core to 2% while two learners are graded. Its workers have no memory
+    limit, so Dask does not sample the process's memory ten times a second for them: what
+    they hold is a learner's files and report, and the memory of her grading is bounded by
+    the sandbox."""
     import dask  # noqa: PLC0415 (grade-all and bench only)
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
@@ -302,6 +305,7 @@ def connect(scheduler: str | None, jobs: int) -> Iterator:
             n_workers=max(1, jobs),
             threads_per_worker=1,
             processes=False,
+            memory_limit=0,  # no memory monitor: the grading processes' memory is the sandbox's
             dashboard_address=":0",  # a free port: another cluster may hold Dask's 8787
             local_directory=scratch,
         ) as local,
@@ -409,8 +413,10 @@ class ClassRun:
         kept (:meth:`_completed`)."""
         from distributed import Event  # noqa: PLC0415
 
+        if not learners:
+            return
         accepted = self.accepted_workers(client)
-        if not accepted or not learners:
+        if not accepted:
             return
         topic, stop = f"grade-all-{self.run_id}", f"grade-all-stop-{self.run_id}"
         futures = {

@@ -34,6 +34,9 @@ STOPPED = "stopped with grade-all"
 WORKERS_LOST = 75
 """Exit status of a run that ended because every accepted worker was lost (sysexits'
 EX_TEMPFAIL: run it again once workers are back, and it resumes)."""
+NO_WORKER_ACCEPTED = 69
+"""Exit status of a run in which every worker was refused, so that no learner was graded
+(sysexits' EX_UNAVAILABLE): a script must not take its gradebook for a graded class."""
 
 
 def learner_folders(submissions: Path) -> list[Path]:
@@ -145,7 +148,8 @@ def grade_all(
     """Grade every learner folder in ``submissions`` into ``out`` on the Dask cluster at
     ``scheduler`` (None: a local cluster of ``jobs`` workers); 0 once the gradebook exists
     (130 when stopped, :data:`WORKERS_LOST` when every accepted worker was lost for
-    ``no_worker_seconds``; either way with a gradebook of what was graded)."""
+    ``no_worker_seconds``, :data:`NO_WORKER_ACCEPTED` when every worker was refused; each
+    time with a gradebook of what was graded)."""
     learners = learner_folders(submissions)
     confine = "--grade-unconfined" not in extra
     if scheduler is None:
@@ -213,4 +217,11 @@ def _exit_status(run: cluster.ClassRun, stopped: bool, graded: int, learners: in
             file=sys.stderr,
         )
         return WORKERS_LOST
+    if run.no_worker:
+        print(
+            f"grade-all: {run.no_worker}: no learner graded (exit status {NO_WORKER_ACCEPTED}). "
+            "Start workers with this course version and data, and run it again.",
+            file=sys.stderr,
+        )
+        return NO_WORKER_ACCEPTED
     return 0
