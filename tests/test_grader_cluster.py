@@ -1,15 +1,16 @@
 """Grading a class on a real Dask cluster: a scheduler and workers as separate processes on
 the loopback address, one of them killed while it grades, one with other course code.
 
-One scenario (it starts a cluster and runs grade-all four times): the class of six (right,
+One scenario (it starts a cluster and runs grade-all five times): the class of six (right,
 stub, partly right, hostile, hanging, crashing) graded on the cluster must give the gradebook
 a local run gives (rows, scores, statuses), no learner missing or doubled, the learner whose
 worker was killed graded again on the other and her row saying so, the worker with other
 code refused by name. Then the class graded on the one worker left, killed in its turn: the
 run ends after the no-worker timeout instead of waiting forever, with the learners graded
 before kept, the others marked, a message saying how to resume and exit status 75. Last,
-with only the worker with other code left, a run that grades nobody and exits with 69. No
-process of the cluster or of the grading is left afterwards.
+with only the worker with other code left, a run that grades nobody and exits with 69; and
+a run on a fresh worker whose scheduler is killed, which ends as one whose workers are lost.
+No process of the cluster or of the grading is left afterwards.
 """
 
 import csv
@@ -97,7 +98,8 @@ def wait_for(condition, what: str, seconds: float = 120) -> None:
 @pytest.fixture
 def cluster(tmp_path):
     """A scheduler and three workers (a, b; and stale, whose course code differs), each a
-    process of its own with a TMPDIR of its own; all killed afterwards."""
+    process of its own with a TMPDIR of its own, and a function that starts one more; all
+    killed afterwards."""
     processes: dict[str, subprocess.Popen] = {}
     scheduler_file = tmp_path / "scheduler.json"
     env = toy_env()
@@ -118,13 +120,16 @@ def cluster(tmp_path):
     )
     wait_for(scheduler_file.is_file, "the scheduler did not start")
     temporaries = {}
-    for name in ("a", "b", "stale"):
+
+    def add_worker(name: str) -> None:
+        """Start worker-NAME (course code of its own when NAME is "stale") and wait for it."""
         temporaries[name] = tmp_path / f"tmp-{name}"
         temporaries[name].mkdir()
         worker_env = {**env, "TMPDIR": str(temporaries[name])}
         if name == "stale":
             code = other_course_code(tmp_path / "stale-code")
             worker_env["PYTHONPATH"] = f"{code}{os.pathsep}{TOY_DIR}"
+        log = tmp_path / f"worker-{name}.log"
         processes[name] = start(
             [
                 str(DASK),
@@ -141,13 +146,14 @@ def cluster(tmp_path):
                 "--no-dashboard",
             ],
             worker_env,
-            tmp_path / f"worker-{name}.log",
+            log,
         )
+        wait_for(lambda: "Registered to" in log.read_text(), f"worker {name} did not start")
+
     for name in ("a", "b", "stale"):
-        log = tmp_path / f"worker-{name}.log"
-        wait_for(lambda log=log: "Registered to" in log.read_text(), f"worker {name} did not start")
+        add_worker(name)
     address = re.search(r'"address": "([^"]+)"', scheduler_file.read_text()).group(1)
-    yield address, processes, temporaries
+    yield address, processes, temporaries, add_worker
     for process in processes.values():
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -160,7 +166,7 @@ def cluster(tmp_path):
 
 
 def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
-    address, processes, temporaries = cluster
+    address, processes, temporaries, add_worker = cluster
     data = tmp_path / "toy-sample"
     generate_toy(data, scale="sample", seed=5)
     submissions = tmp_path / "submissions"
@@ -223,6 +229,7 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
     assert all(scores[name] < 100.0 for name in names if name != "right"), scores
     assert "did not finish within 15 s" in (tmp_path / "cluster/feedback/hanging.md").read_text()
     assert "on worker worker-" in output  # the progress line of each learner
+    assert "Traceback" not in output + local.stdout + local.stderr  # Dask's logs stay quiet
     # Graded once on the worker left: one progress line for her.
     assert len(re.findall(r"^hanging: ", output, flags=re.MULTILINE)) == 1, output
 
@@ -278,6 +285,31 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
                      r"course version .*\)", row["status"])
         for row in refused_rows
     ), refused_rows  # fmt: skip
+
+    # A fresh worker grades, and the scheduler dies: the run ends as when its workers are lost.
+    add_worker("c")
+    scheduler_lost_run = subprocess.Popen(
+        [*grade_all, "--out", str(tmp_path / "scheduler-lost"), "--dask-scheduler", address,
+         *options, "--no-worker-timeout", "3"],
+        env=toy_env(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )  # fmt: skip
+    wait_for(
+        lambda: _hanging_now(temporaries["c"]) or scheduler_lost_run.poll() is not None,
+        "the hanging learner was never graded on worker c",
+        600,
+    )
+    processes["scheduler"].kill()
+    scheduler_output, _ = scheduler_lost_run.communicate(timeout=300)
+    assert scheduler_lost_run.returncode == 75, scheduler_output
+    gone = f"the scheduler {address} was lost (none came back within 3 s)"
+    assert f"grade-all: {gone}: ended with 1 of 6 learners graded" in scheduler_output
+    assert "Traceback" not in scheduler_output, scheduler_output
+    scheduler_rows = gradebook(tmp_path / "scheduler-lost")
+    assert scheduler_rows[0] == local_rows[0], scheduler_output
+    assert all(row["status"] == f"not graded: {gone}" for row in scheduler_rows[1:])
 
     for process in reversed(processes.values()):  # the workers, then the scheduler
         if process.poll() is None:

@@ -22,6 +22,7 @@ import fcntl
 import hashlib
 import importlib.metadata
 import json
+import logging
 import os
 import shutil
 import signal
@@ -295,10 +296,11 @@ def connect(scheduler: str | None, jobs: int) -> Iterator:
     from distributed import Client, LocalCluster  # noqa: PLC0415
 
     if scheduler:
-        with Client(scheduler, timeout="60s") as client:
+        with _dask_logs_quiet(), Client(scheduler, timeout="60s") as client:
             yield client
         return
     with (
+        _dask_logs_quiet(),
         tempfile.TemporaryDirectory(prefix="grade-all-dask-") as scratch,
         dask.config.set({"temporary-directory": scratch, **LOCAL_CLUSTER_CONFIG}),
         LocalCluster(
@@ -312,6 +314,22 @@ def connect(scheduler: str | None, jobs: int) -> Iterator:
         Client(local) as client,
     ):
         yield client
+
+
+@contextlib.contextmanager
+def _dask_logs_quiet():
+    """Dask's own log lines off (but critical ones) while grade-all runs: a closed connection,
+    a lost scheduler or worker are logged with tracebacks, where grade-all says in one line
+    what happened and what it means for the learners (their rows, the exit status)."""
+    names = [n for n in logging.root.manager.loggerDict if n.split(".")[0] == "distributed"]
+    loggers = {logger: logger.level for logger in map(logging.getLogger, ["distributed", *names])}
+    for logger in loggers:  # Dask's configuration gives some of them a level of their own
+        logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        for logger, level in loggers.items():
+            logger.setLevel(level)
 
 
 def _failed(learner: str, exc: BaseException) -> dict:
@@ -337,12 +355,14 @@ class ClassRun:
     no_worker: str = ""
     workers_lost: bool = False
     names: dict[str, str] = field(default_factory=dict)
+    scheduler: str = ""
 
     def accepted_workers(self, client) -> list[str]:
         """Addresses of the workers that pass :func:`check_worker`; each refused one is
         named, with the reason, on stderr."""
         expected = Expectation(course_version(), data_fingerprints(), self.confine)
-        workers = client.scheduler_info()["workers"]
+        info = client.scheduler_info()
+        self.scheduler, workers = info["address"], info["workers"]
         self.names = {address: str(info.get("name", address)) for address, info in workers.items()}
         checks = {
             address: client.submit(
@@ -373,35 +393,43 @@ class ClassRun:
 
     def _completed(self, client, futures: dict, accepted: list[str]) -> Iterator:
         """``futures`` as they complete; when none completes and no worker of ``accepted``
-        has been listed by the scheduler for :attr:`no_worker_seconds`, the futures left are
-        cancelled (not yielded) and :attr:`no_worker` says so.
+        has been listed by the scheduler for :attr:`no_worker_seconds` (or the scheduler
+        could not be reached for as long), the futures left are cancelled (not yielded) and
+        :attr:`no_worker` says so.
 
         Without this watchdog the run would wait forever: the tasks are bound to the
         accepted workers, and Dask keeps a task whose workers are all gone in its no-worker
-        state."""
+        state; a client that lost its scheduler tries to reconnect for a minute, and then
+        cancels every future."""
         from distributed import as_completed  # noqa: PLC0415
 
         completed = as_completed(futures)
         lost_since = None
         while not completed.is_empty():
-            batch = completed.next_batch(block=False)
+            connected = client.status == "running"
+            batch = completed.next_batch(block=False) if connected else []
             if batch:
                 yield from batch
                 continue
-            if set(accepted) & set(client.nthreads()):
+            if connected and set(accepted) & _listed_workers(client):
                 lost_since = None
             elif lost_since is None:
                 lost_since = time.monotonic()
             elif time.monotonic() - lost_since >= self.no_worker_seconds:
-                lost = ", ".join(self.names.get(address, address) for address in accepted)
-                self.no_worker = (
-                    f"no worker left ({lost} lost; none came back within "
-                    f"{self.no_worker_seconds:g} s)"
-                )
+                self.no_worker = self._lost(client.status == "running", accepted)
                 self.workers_lost = True
-                client.cancel([future for future in futures if not future.done()])
+                if client.status == "running":
+                    client.cancel([future for future in futures if not future.done()])
                 return
             time.sleep(POLL_SECONDS)
+
+    def _lost(self, connected: bool, accepted: list[str]) -> str:
+        """Why the run ends without a worker (:meth:`_completed`)."""
+        waited = f"none came back within {self.no_worker_seconds:g} s"
+        if not connected:
+            return f"the scheduler {self.scheduler} was lost ({waited})"
+        lost = ", ".join(self.names.get(address, address) for address in accepted)
+        return f"no worker left ({lost} lost; {waited})"
 
     def grade(self, client, learners: list[Path], keep: Callable[[dict, list[str]], None]):
         """Grade ``learners``, one task each on the accepted workers; ``keep(result,
@@ -451,7 +479,7 @@ class ClassRun:
                 result["worker"] = self.names.get(result["worker"], result["worker"])
                 starts = [
                     self.names.get(message["worker"], message["worker"])
-                    for _, message in client.get_events(topic)
+                    for _, message in _events(client, topic)
                     if message["learner"] == name
                 ]
                 done.add(future)
@@ -469,9 +497,26 @@ class ClassRun:
         try:
             collect(self._completed(client, futures, accepted))
         except KeyboardInterrupt:
-            Event(stop, client=client).set()
+            if client.status == "running":
+                Event(stop, client=client).set()
             left = {future: name for future, name in futures.items() if future not in done}
             collect(self._completed(client, left, accepted))
             raise
         finally:
             bar.close()
+
+
+def _listed_workers(client) -> set[str]:
+    """The addresses of the workers the scheduler lists; none when it cannot be reached."""
+    try:
+        return set(client.nthreads())
+    except OSError:  # lost between the status check and the call (CommClosedError, timeout)
+        return set()
+
+
+def _events(client, topic: str) -> list:
+    """The events of ``topic``; none when the scheduler cannot be reached."""
+    try:
+        return client.get_events(topic)
+    except OSError:
+        return []

@@ -211,8 +211,8 @@ def _exit_status(run: cluster.ClassRun, stopped: bool, graded: int, learners: in
     if run.workers_lost:
         print(
             f"grade-all: {run.no_worker}: ended with {graded} of {learners} learners graded "
-            f"(exit status {WORKERS_LOST}). Start workers and run the same grade-all again: it "
-            f"keeps the reports of the learners graded and grades the other "
+            f"(exit status {WORKERS_LOST}). Once the cluster is back, run the same grade-all "
+            f"again: it keeps the reports of the learners graded and grades the other "
             f"{learners - graded}.",
             file=sys.stderr,
         )
