@@ -387,13 +387,13 @@ class Sandbox:
         folder, so that a call reads the bytecode of its own folder only (never that of the
         reference solutions graded beside it)."""
         learner_dir = Path(learner_dir).resolve()
-        if learner_dir not in self._bytecode:
-            with self._lock:
+        with self._lock:
+            if learner_dir not in self._bytecode:
                 folder = self.scratch / f"bytecode-{len(self._bytecode) + 1}"
+                folder.mkdir()
+                folder.chmod(0o755)  # whatever the umask: calls running as their own user read it
                 self._bytecode[learner_dir] = folder
-            folder.mkdir(mode=0o755)
-            folder.chmod(0o755)  # whatever the umask: calls running as their own user read it
-        return self._bytecode[learner_dir]
+            return self._bytecode[learner_dir]
 
     def _compile_modules(self, calls: list[Call]) -> None:
         """Compile, once per sandbox, each module ``calls`` import (one compile request per
