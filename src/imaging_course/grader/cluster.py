@@ -425,11 +425,11 @@ class ClassRun:
 
     def _lost(self, connected: bool, accepted: list[str]) -> str:
         """Why the run ends without a worker (:meth:`_completed`)."""
-        waited = f"none came back within {self.no_worker_seconds:g} s"
+        seconds = f"{self.no_worker_seconds:g} s"
         if not connected:
-            return f"the scheduler {self.scheduler} was lost ({waited})"
+            return f"the scheduler {self.scheduler} was lost (not reachable for {seconds})"
         lost = ", ".join(self.names.get(address, address) for address in accepted)
-        return f"no worker left ({lost} lost; {waited})"
+        return f"no worker left ({lost} lost; none came back within {seconds})"
 
     def grade(self, client, learners: list[Path], keep: Callable[[dict, list[str]], None]):
         """Grade ``learners``, one task each on the accepted workers; ``keep(result,
