@@ -121,10 +121,11 @@ def cluster(tmp_path):
     wait_for(scheduler_file.is_file, "the scheduler did not start")
     temporaries = {}
 
-    def add_worker(name: str) -> None:
-        """Start worker-NAME (course code of its own when NAME is "stale") and wait for it."""
-        temporaries[name] = tmp_path / f"tmp-{name}"
-        temporaries[name].mkdir()
+    def add_worker(name: str, temporary: Path | None = None) -> None:
+        """Start worker-NAME (course code of its own when NAME is "stale") with ``temporary``
+        (default: a new one) as its TMPDIR, and wait for it."""
+        temporaries[name] = temporary or tmp_path / f"tmp-{name}"
+        temporaries[name].mkdir(exist_ok=True)
         worker_env = {**env, "TMPDIR": str(temporaries[name])}
         if name == "stale":
             code = other_course_code(tmp_path / "stale-code")
@@ -234,7 +235,8 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
     assert len(re.findall(r"^hanging: ", output, flags=re.MULTILINE)) == 1, output
 
     # The killed worker could not clean its folder; the one that finished did.
-    assert list(temporaries[other].glob("grade-*")) == []
+    assert list(temporaries[killed].rglob("grade-hanging-*")), output
+    assert list(temporaries[other].rglob("grade-*")) == []
 
     # The last accepted worker killed in its turn: the run must not wait forever.
     lost_run = subprocess.Popen(
@@ -286,8 +288,10 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
         for row in refused_rows
     ), refused_rows  # fmt: skip
 
-    # A fresh worker grades, and the scheduler dies: the run ends as when its workers are lost.
-    add_worker("c")
+    # A fresh worker, started where the killed one ran, removes the folder that one left;
+    # then it grades, and the scheduler dies: the run ends as when its workers are lost.
+    add_worker("c", temporaries[killed])
+    assert list(temporaries["c"].rglob("grade-*")) == []
     scheduler_lost_run = subprocess.Popen(
         [*grade_all, "--out", str(tmp_path / "scheduler-lost"), "--dask-scheduler", address,
          *options, "--no-worker-timeout", "3"],

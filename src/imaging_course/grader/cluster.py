@@ -224,7 +224,9 @@ def grade_learner(
     if stopping.is_set():
         return {**result, "status": "not graded: grade-all was stopped first"}
     worker.log_event(topic, {"learner": learner, "worker": name})
-    scratch = Path(tempfile.mkdtemp(prefix=f"grade-{learner}-"))
+    # In the worker's Dask folder: Dask removes it with the worker, and when the worker was
+    # killed, the next worker started in the same place removes what it left.
+    scratch = Path(tempfile.mkdtemp(prefix=f"grade-{learner}-", dir=worker.local_directory))
     try:
         folder = scratch / learner
         for relative, content in files.items():
