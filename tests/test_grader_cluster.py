@@ -238,23 +238,30 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
     assert list(temporaries[killed].rglob("grade-hanging-*")), output
     assert list(temporaries[other].rglob("grade-*")) == []
 
+    def kill_while_hanging(out: str, temporary: Path, victim: str) -> tuple[int, str]:
+        """grade-all into OUT with a no-worker timeout of 3 s, the cluster's process
+        ``victim`` killed once the hanging learner's call runs under ``temporary``; the
+        run's exit status and output."""
+        run = subprocess.Popen(
+            [*grade_all, "--out", str(tmp_path / out), "--dask-scheduler", address, *options,
+             "--no-worker-timeout", "3"],
+            env=toy_env(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )  # fmt: skip
+        wait_for(
+            lambda: _hanging_now(temporary) or run.poll() is not None,
+            f"the hanging learner was never graded ({out})",
+            600,
+        )
+        processes[victim].kill()
+        output, _ = run.communicate(timeout=300)
+        return run.returncode, output
+
     # The last accepted worker killed in its turn: the run must not wait forever.
-    lost_run = subprocess.Popen(
-        [*grade_all, "--out", str(tmp_path / "lost"), "--dask-scheduler", address, *options,
-         "--no-worker-timeout", "3"],
-        env=toy_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    wait_for(
-        lambda: _hanging_now(temporaries[other]) or lost_run.poll() is not None,
-        "the hanging learner was never graded on the worker left",
-        600,
-    )
-    processes[other].kill()
-    lost_output, _ = lost_run.communicate(timeout=300)
-    assert lost_run.returncode == 75, lost_output
+    lost_status, lost_output = kill_while_hanging("lost", temporaries[other], other)
+    assert lost_status == 75, lost_output
     lost = f"no worker left (worker-{other} lost; none came back within 3 s)"
     assert f"grade-all: {lost}: ended with 1 of 6 learners graded" in lost_output
     assert "run the same grade-all again" in lost_output
@@ -292,22 +299,10 @@ def test_a_class_graded_on_a_cluster_equals_the_local_run(tmp_path, cluster):
     # then it grades, and the scheduler dies: the run ends as when its workers are lost.
     add_worker("c", temporaries[killed])
     assert list(temporaries["c"].rglob("grade-*")) == []
-    scheduler_lost_run = subprocess.Popen(
-        [*grade_all, "--out", str(tmp_path / "scheduler-lost"), "--dask-scheduler", address,
-         *options, "--no-worker-timeout", "3"],
-        env=toy_env(),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )  # fmt: skip
-    wait_for(
-        lambda: _hanging_now(temporaries["c"]) or scheduler_lost_run.poll() is not None,
-        "the hanging learner was never graded on worker c",
-        600,
+    scheduler_status, scheduler_output = kill_while_hanging(
+        "scheduler-lost", temporaries["c"], "scheduler"
     )
-    processes["scheduler"].kill()
-    scheduler_output, _ = scheduler_lost_run.communicate(timeout=300)
-    assert scheduler_lost_run.returncode == 75, scheduler_output
+    assert scheduler_status == 75, scheduler_output
     gone = f"the scheduler {address} was lost (not reachable for 3 s)"
     assert f"grade-all: {gone}: ended with 1 of 6 learners graded" in scheduler_output
     assert "Traceback" not in scheduler_output, scheduler_output
