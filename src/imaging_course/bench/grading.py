@@ -37,6 +37,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 from imaging_course.course_modules import SOLUTIONS_DIR
@@ -128,13 +129,12 @@ def _class_in_rounds(scratch: Path, jobs: int) -> dict[str, list[tuple[float, fl
         submissions = scratch / f"round-{index}"
         for learner in range(size):
             shutil.copytree(SOLUTIONS_DIR, submissions / f"learner-{learner:02d}")
-        engines = {
-            "pool": lambda out: _pool(submissions, out, jobs, prepare=index == 0),  # noqa: B023
-            "cluster": lambda out: _cluster(submissions, out, jobs),  # noqa: B023
+        rounds = {
+            "pool": partial(_pool, submissions, scratch / f"{index}-pool", jobs, prepare=not index),
+            "cluster": partial(_cluster, submissions, scratch / f"{index}-cluster", jobs),
         }
-        for engine in sorted(engines, reverse=index % 2 == 0):  # pool first in even rounds
-            out = scratch / f"{index}-{engine}"
-            timings[engine].append(_wall_and_cpu(lambda: engines[engine](out)))  # noqa: B023
+        for engine in sorted(rounds, reverse=index % 2 == 0):  # pool first in even rounds
+            timings[engine].append(_wall_and_cpu(rounds[engine]))
     return timings
 
 
